@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The `supervisor` command: the built CLI does everything.
+import '../dist/cli/main.js';

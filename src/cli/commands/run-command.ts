@@ -1,0 +1,107 @@
+// `supervisor run <module> [-- args]`: start a run, show it live, exit with the module's exit code.
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { formatDuration } from '../../config/duration.js';
+import { SupervisorError } from '../../errors.js';
+import { createRunId } from '../../runs/run-id.js';
+import type { Layer, LogRecord, RunInfo } from '../../types.js';
+import type { CommandContext } from '../context.js';
+import { formatCounts, formatLayers, formatRecord, paintStatus, runDurationMs } from '../render.js';
+
+export interface RunOptions {
+  json?: boolean;
+  quiet?: boolean;
+  detach?: boolean;
+  /** hidden: the id a detached embedded run must take */
+  asRunId?: string;
+}
+
+/** The process exit code a finished run maps to (the module's own, or the shell's conventions). */
+export function exitCodeFor(run: RunInfo): number {
+  if (run.status === 'cancelled') return 130;
+  if (run.status === 'timed_out') return 124;
+  if (run.exit_code !== null) return run.exit_code;
+  if (run.signal) return 128 + (os.constants.signals[run.signal as NodeJS.Signals] ?? 0);
+  return run.status === 'succeeded' ? 0 : 1;
+}
+
+/** Run the command; resolves with the exit code. */
+export async function runCommand(ctx: CommandContext, module: string, args: string[], options: RunOptions): Promise<number> {
+  const backend = await ctx.backend();
+  if (options.detach && !options.asRunId && backend.kind === 'embedded') return detachEmbedded(ctx, module, args);
+
+  const run =
+    options.asRunId && backend.kind === 'embedded'
+      ? await ctx.embedded().startRun(module, args, { runId: options.asRunId })
+      : await backend.startRun(module, args);
+  if (options.detach) {
+    ctx.print(options.json ? JSON.stringify(run) : run.run_id);
+    return 0;
+  }
+  if (!options.quiet && !options.json) {
+    ctx.note(ctx.err.paint('2', `▶ ${run.run_id} (${module}${args.length ? ' ' + args.join(' ') : ''}) via ${backend.kind}`));
+  }
+
+  let cancelling = false;
+  const onSignal = () => {
+    if (cancelling) return;
+    cancelling = true;
+    if (!options.quiet && !options.json) ctx.note(ctx.err.paint('33', '\n■ cancelling…'));
+    backend.cancel(run.run_id).catch(() => {});
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const printRecords = (records: LogRecord[]) => {
+    if (options.quiet) return;
+    let text = '';
+    for (const record of records) text += (options.json ? JSON.stringify(record) : formatRecord(record, ctx.out)) + '\n';
+    ctx.io.stdout.write(text);
+  };
+  try {
+    const final = await backend.follow(run.run_id, 0, { onRecords: printRecords });
+    if (!options.json) printSummary(ctx, final);
+    return exitCodeFor(final);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function printSummary(ctx: CommandContext, run: RunInfo) {
+  const mark = run.status === 'succeeded' ? '✔' : '✖';
+  const exit = run.exit_code !== null ? `exit ${run.exit_code}` : run.signal ? `signal ${run.signal}` : '';
+  ctx.note(
+    `${ctx.err.paint(run.status === 'succeeded' ? '32' : '31', mark)} ${run.run_id} ${paintStatus(run.status, ctx.err)}` +
+      `${exit ? ` (${exit})` : ''} in ${formatDuration(runDurationMs(run))} · ${run.total_lines} lines (${formatCounts(run)})`,
+  );
+  const layers: Layer[] = run.layers;
+  if (layers.length > 0) ctx.note(formatLayers(layers, ctx.err));
+}
+
+// A detached run in embedded mode needs a process to own it: a copy of this CLI, in the background.
+async function detachEmbedded(ctx: CommandContext, module: string, args: string[]): Promise<number> {
+  if (!ctx.config.modules[module]) {
+    throw new SupervisorError('MODULE_NOT_FOUND', `unknown module "${module}" (configured: ${Object.keys(ctx.config.modules).join(', ') || 'none'})`);
+  }
+  const runId = createRunId(module);
+  const bin = fileURLToPath(new URL('../../../bin/supervisor.js', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [bin, 'run', module, '--quiet', '--as-run-id', runId, '--config', ctx.config.file, '--', ...args],
+    { detached: true, stdio: 'ignore', cwd: ctx.io.cwd, env: ctx.io.env },
+  );
+  child.unref();
+  // Print the id only once the run exists, so the next command can find it.
+  const backend = ctx.embedded();
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    const found = await backend.getRun(runId).catch(() => undefined);
+    if (found) {
+      ctx.print(runId);
+      return 0;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new SupervisorError('SPAWN_FAILED', `the background supervisor for ${runId} did not start within 10 s`);
+}

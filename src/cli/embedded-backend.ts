@@ -1,0 +1,170 @@
+// The engine in the CLI's own process: runs execute here, queries read SQLite directly.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/index.js';
+import { SupervisorError } from '../errors.js';
+import { timestampNow } from '../runs/run.js';
+import { createRunManager, type RunManager } from '../runs/run-manager.js';
+import { createHub } from '../sinks/hub.js';
+import { createStore, type Store } from '../store/index.js';
+import { FINAL_STATUSES, type RunInfo } from '../types.js';
+import type { Backend, LiveHandlers, ModuleSummary } from './backend.js';
+import { readOwnerPid, writeOwnerFile } from './owner-files.js';
+
+/** How often `logs -f` polls SQLite for a run that another process is writing. */
+const POLL_MS = 100;
+/** A running run younger than this may not have written its owner file yet. */
+const OWNER_GRACE_MS = 5000;
+
+/** The database file of a data dir. */
+export function databasePath(config: Config): string {
+  return path.join(config.dataDir, 'supervisor.db');
+}
+
+/** Summaries of the configured modules, for `modules` and GET /api/modules. */
+export function summarizeModules(config: Config): ModuleSummary[] {
+  return Object.entries(config.modules).map(([name, mod]) => ({
+    name,
+    command: mod.command,
+    args: mod.args,
+    cwd: mod.cwd,
+    timeout_ms: mod.timeout,
+    description: mod.description,
+  }));
+}
+
+/** Create the in-process backend; the store opens on first use. */
+export function createEmbeddedBackend(config: Config): Backend & { manager(): RunManager } {
+  let store: Store | undefined;
+  let manager: RunManager | undefined;
+  const hub = createHub();
+
+  const openStore = () => {
+    if (!store) {
+      fs.mkdirSync(config.dataDir, { recursive: true });
+      store = createStore({ path: databasePath(config) });
+      sweepOrphans(store);
+    }
+    return store;
+  };
+  // A local run still marked running whose owning process is gone was lost with it.
+  const sweepOrphans = (db: Store) => {
+    for (const run of db.listRuns({ status: 'running', limit: 1000 })) {
+      if (run.runner || Date.now() - Date.parse(run.created_at) < OWNER_GRACE_MS) continue;
+      if (readOwnerPid(config.dataDir, run.run_id) !== undefined) continue;
+      db.saveRun({ ...run, status: 'lost', finished_at: timestampNow() });
+    }
+  };
+  const getManager = () => (manager ??= createRunManager({ config, store: openStore(), hub }));
+
+  const getRun = async (ref: string): Promise<RunInfo> => {
+    const db = openStore();
+    const runId = db.resolveRunRef(ref);
+    const run = runId && (getManager().active(runId)?.info ?? db.getRun(runId));
+    if (!run) throw new SupervisorError('RUN_NOT_FOUND', `no run matches "${ref}"`);
+    return run;
+  };
+
+  const followInProcess = (runId: string, after: number, handlers: LiveHandlers) => {
+    const run = getManager().active(runId)!;
+    const backlog = run.ring.after(after) ?? openStore().readLogs(runId, { after, limit: Number.MAX_SAFE_INTEGER }).logs;
+    if (backlog.length > 0) handlers.onRecords(backlog);
+    for (const layer of run.info.layers) handlers.onLayer?.(layer);
+    return new Promise<RunInfo>((resolve) => {
+      const unsubscribe = hub.subscribeRun(runId, {
+        records: handlers.onRecords,
+        layer: handlers.onLayer,
+        complete: () => {
+          unsubscribe();
+          resolve(run.info);
+        },
+      });
+      if (run.isFinal()) {
+        unsubscribe();
+        resolve(run.info);
+      }
+    });
+  };
+
+  const followByPolling = async (runId: string, after: number, handlers: LiveHandlers) => {
+    const db = openStore();
+    let cursor = after;
+    const layerState = new Map<number, string>();
+    for (;;) {
+      const run = db.getRun(runId);
+      if (!run) throw new SupervisorError('RUN_NOT_FOUND', `no run ${runId}`);
+      let page;
+      do {
+        page = db.readLogs(runId, { after: cursor, limit: 5000 });
+        if (page.logs.length > 0) {
+          handlers.onRecords(page.logs);
+          cursor = page.logs[page.logs.length - 1]!.seq;
+        }
+      } while (page.logs.length === 5000);
+      for (const layer of run.layers) {
+        const key = `${layer.status}|${layer.finished_at}`;
+        if (layerState.get(layer.layer) !== key) {
+          layerState.set(layer.layer, key);
+          handlers.onLayer?.(layer);
+        }
+      }
+      if (FINAL_STATUSES.has(run.status) && cursor >= run.total_lines) return run;
+      if (!FINAL_STATUSES.has(run.status) && !run.runner && Date.now() - Date.parse(run.created_at) > OWNER_GRACE_MS) {
+        if (readOwnerPid(config.dataDir, runId) === undefined) sweepOrphans(db);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  };
+
+  return {
+    kind: 'embedded',
+    where: config.dataDir,
+    manager: getManager,
+    async modules() {
+      return summarizeModules(config);
+    },
+    async listRuns(query) {
+      return openStore().listRuns(query);
+    },
+    getRun,
+    async readLogs(runId, query) {
+      return openStore().readLogs(runId, query);
+    },
+    async follow(runId, after, handlers) {
+      return getManager().active(runId) ? followInProcess(runId, after, handlers) : followByPolling(runId, after, handlers);
+    },
+    async startRun(module, args, options: { runId?: string } = {}) {
+      const run = getManager().start(module, args, options);
+      const removeOwner = writeOwnerFile(config.dataDir, run.info.run_id);
+      run.finished.then(removeOwner, removeOwner);
+      return run.info;
+    },
+    async cancel(runId) {
+      const active = getManager().active(runId);
+      if (active) return getManager().cancel(runId);
+      const run = await getRun(runId);
+      if (FINAL_STATUSES.has(run.status)) {
+        throw new SupervisorError('RUN_NOT_RUNNING', `run ${run.run_id} is ${run.status}, not running`);
+      }
+      const owner = readOwnerPid(config.dataDir, run.run_id);
+      if (owner === undefined) {
+        throw new SupervisorError(
+          'RUN_NOT_RUNNING',
+          run.runner
+            ? `run ${run.run_id} is pushed by runner ${run.runner}; cancel it through the daemon`
+            : `run ${run.run_id} has no live supervisor process (it will show as lost)`,
+        );
+      }
+      // The owning CLI cancels on SIGTERM exactly as on Ctrl-C, so the run ends `cancelled`.
+      process.kill(owner, 'SIGTERM');
+      return run;
+    },
+    async prune(cutoffIso) {
+      return openStore().deleteRunsOlderThan(cutoffIso);
+    },
+    async close() {
+      if (manager) await manager.shutdown({ cancel: true });
+      store?.close();
+    },
+  };
+}

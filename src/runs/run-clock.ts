@@ -1,0 +1,42 @@
+// Record timestamps: ISO 8601 UTC with microseconds, strictly increasing per run (ties bumped by 1 µs).
+
+/** Microseconds since the epoch, from the high-resolution clock. */
+export function nowMicros(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+}
+
+/** ISO 8601 UTC with six fractional digits for a count of microseconds since the epoch. */
+export function formatMicros(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const iso = new Date(ms).toISOString(); // 2025-10-31T12:00:01.123Z
+  return `${iso.slice(0, 23)}${String(micros - ms * 1000).padStart(3, '0')}Z`;
+}
+
+export interface RunClock {
+  /** the next timestamp of this run, never equal to or before the previous one */
+  next(): string;
+  readonly lastMicros: number;
+}
+
+/** One run's clock; `now` is injectable so tests can pin time. */
+export function createRunClock(now: () => number = nowMicros, startAfter = 0): RunClock {
+  let last = startAfter;
+  let cachedMs = -1;
+  let cachedPrefix = '';
+  return {
+    next() {
+      const t = now();
+      last = t > last ? t : last + 1;
+      const ms = Math.floor(last / 1000);
+      if (ms !== cachedMs) {
+        cachedMs = ms;
+        cachedPrefix = new Date(ms).toISOString().slice(0, 23);
+      }
+      const us = last - ms * 1000;
+      return cachedPrefix + (us < 10 ? '00' : us < 100 ? '0' : '') + us + 'Z';
+    },
+    get lastMicros() {
+      return last;
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// The engine: starts runs of configured modules, queues past the concurrency limit, finds and cancels runs.
+import type { Config } from '../config/index.js';
+import { SupervisorError } from '../errors.js';
+import type { Hub } from '../sinks/hub.js';
+import type { Store } from '../store/index.js';
+import { emptyCounts, type RunInfo } from '../types.js';
+import { startLocalRun, type LocalRunControl } from './local-run.js';
+import { createRun, timestampNow, type Run } from './run.js';
+import { createRunId } from './run-id.js';
+
+export interface RunManagerDeps {
+  config: Config;
+  store: Store;
+  hub: Hub;
+  now?: () => number;
+  newRunId?: (module: string) => string;
+  pipeGraceMs?: number;
+}
+
+export interface RunManager {
+  /** start (or queue) a run of a configured module */
+  start(module: string, args?: string[], options?: { runId?: string }): Run;
+  /** register a run that a remote runner executes and pushes logs for */
+  registerExternal(runner: string, name: string, args?: string[]): Run;
+  /** a run that is queued or running in this process */
+  active(runId: string): Run | undefined;
+  activeRuns(): Run[];
+  /** cancel a queued or running run of this process */
+  cancel(runId: string): RunInfo;
+  /** end a run of this process as `lost` (a runner that went silent) */
+  markLost(runId: string): void;
+  /** stop taking runs; cancel the active ones or wait for them; resolves when all have ended */
+  shutdown(options: { cancel: boolean }): Promise<void>;
+}
+
+/** Create the engine over a store and a hub. */
+export function createRunManager(deps: RunManagerDeps): RunManager {
+  const { config, store, hub } = deps;
+  const newRunId = deps.newRunId ?? ((module: string) => createRunId(module));
+  const runs = new Map<string, Run>();
+  const controls = new Map<string, LocalRunControl>();
+  const queue: Run[] = [];
+  let closing = false;
+
+  const running = () => controls.size;
+
+  const newRun = (module: string, args: string[], runner: string | null, runId = newRunId(module)) => {
+    if (closing) throw new SupervisorError('SHUTTING_DOWN', 'the supervisor is shutting down and takes no new runs');
+    const info: RunInfo = {
+      run_id: runId,
+      module,
+      args,
+      status: 'queued',
+      pid: null,
+      exit_code: null,
+      signal: null,
+      created_at: timestampNow(deps.now),
+      started_at: null,
+      finished_at: null,
+      counts: emptyCounts(),
+      total_lines: 0,
+      pipeline_status: null,
+      runner,
+      layers: [],
+    };
+    store.insertRun(info);
+    const run = createRun(info, { store, hub, ringCapacity: config.buffer.lines, now: deps.now });
+    runs.set(info.run_id, run);
+    run.finished.then(() => {
+      runs.delete(info.run_id);
+      controls.delete(info.run_id);
+      pump();
+    });
+    hub.publishRun(info);
+    return run;
+  };
+
+  const launch = (run: Run) => {
+    const mod = config.modules[run.info.module]!;
+    controls.set(
+      run.info.run_id,
+      startLocalRun(run, { module: mod, maxLineBytes: config.limits.maxLineBytes, pipeGraceMs: deps.pipeGraceMs }),
+    );
+  };
+
+  const pump = () => {
+    while (!closing && queue.length > 0 && running() < config.limits.maxConcurrentRuns) launch(queue.shift()!);
+  };
+
+  return {
+    start(module, args = [], options = {}) {
+      if (!config.modules[module]) {
+        const known = Object.keys(config.modules).join(', ') || 'none';
+        throw new SupervisorError('MODULE_NOT_FOUND', `unknown module "${module}" (configured: ${known})`);
+      }
+      const run = newRun(module, args, null, options.runId);
+      queue.push(run);
+      pump();
+      return run;
+    },
+    registerExternal(runner, name, args = []) {
+      const run = newRun(name, args, runner);
+      run.transition('running');
+      return run;
+    },
+    active(runId) {
+      return runs.get(runId);
+    },
+    activeRuns() {
+      return [...runs.values()];
+    },
+    cancel(runId) {
+      const run = runs.get(runId);
+      if (!run) {
+        const info = store.getRun(runId);
+        if (!info) throw new SupervisorError('RUN_NOT_FOUND', `no run ${runId}`);
+        throw new SupervisorError('RUN_NOT_RUNNING', `run ${runId} is ${info.status}, not running`);
+      }
+      const queued = queue.indexOf(run);
+      if (queued >= 0) {
+        queue.splice(queued, 1);
+        run.transition('cancelled');
+      } else if (controls.has(runId)) {
+        controls.get(runId)!.stop('cancelled');
+      } else {
+        run.transition('cancelled');
+      }
+      return run.info;
+    },
+    markLost(runId) {
+      const run = runs.get(runId);
+      if (run && !run.isFinal()) run.transition('lost');
+    },
+    async shutdown({ cancel }) {
+      closing = true;
+      for (const run of queue.splice(0)) run.transition('cancelled');
+      // External runs stay `running` in the store: their runner carries on and pushes to the next daemon.
+      const pending = [...controls.keys()].map((id) => runs.get(id)!);
+      if (cancel) for (const id of controls.keys()) controls.get(id)!.stop('cancelled');
+      await Promise.all(pending.map((run) => run.finished));
+      store.flush();
+    },
+  };
+}

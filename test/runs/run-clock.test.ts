@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { createRunClock, formatMicros } from '../../src/runs/run-clock.js';
+
+describe('run clock', () => {
+  it('formats microseconds as ISO 8601 UTC with six digits', () => {
+    expect(formatMicros(Date.UTC(2025, 9, 31, 12, 0, 1, 123) * 1000 + 456)).toBe('2025-10-31T12:00:01.123456Z');
+    expect(formatMicros(Date.UTC(2025, 9, 31, 12, 0, 1, 0) * 1000 + 7)).toBe('2025-10-31T12:00:01.000007Z');
+  });
+
+  it('bumps ties and clock steps backwards by 1 µs so timestamps strictly increase', () => {
+    const base = Date.UTC(2025, 9, 31, 12, 0, 0) * 1000;
+    const times = [base, base, base, base - 5_000_000, base + 999, base + 999];
+    let i = 0;
+    const clock = createRunClock(() => times[i++]!);
+    const stamps = times.map(() => clock.next());
+    expect(stamps).toEqual([
+      '2025-10-31T12:00:00.000000Z',
+      '2025-10-31T12:00:00.000001Z',
+      '2025-10-31T12:00:00.000002Z',
+      '2025-10-31T12:00:00.000003Z',
+      '2025-10-31T12:00:00.000999Z',
+      '2025-10-31T12:00:00.001000Z',
+    ]);
+    expect([...stamps].sort()).toEqual(stamps);
+  });
+
+  it('crosses a millisecond boundary correctly from the cache', () => {
+    const base = Date.UTC(2025, 0, 1) * 1000 + 999;
+    const times = [base, base + 1, base + 1001];
+    let i = 0;
+    const clock = createRunClock(() => times[i++]!);
+    expect([clock.next(), clock.next(), clock.next()]).toEqual([
+      '2025-01-01T00:00:00.000999Z',
+      '2025-01-01T00:00:00.001000Z',
+      '2025-01-01T00:00:00.002000Z',
+    ]);
+  });
+});

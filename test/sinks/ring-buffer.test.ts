@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { createRingBuffer } from '../../src/sinks/ring-buffer.js';
+import type { LogRecord } from '../../src/types.js';
+
+const record = (seq: number): LogRecord => ({
+  seq,
+  timestamp: `2025-10-31T12:00:00.${String(seq).padStart(6, '0')}Z`,
+  stream: 'stdout',
+  level: 'INFO',
+  message: `line ${seq}`,
+});
+
+const fill = (capacity: number, count: number) => {
+  const ring = createRingBuffer(capacity);
+  for (let seq = 1; seq <= count; seq++) ring.append(record(seq));
+  return ring;
+};
+
+describe('ring buffer', () => {
+  it('keeps the last N records after wrapping', () => {
+    const ring = fill(5, 12);
+    expect(ring.size).toBe(5);
+    expect(ring.firstSeq).toBe(8);
+    expect(ring.lastSeq).toBe(12);
+    expect(ring.tail(100).map((r) => r.seq)).toEqual([8, 9, 10, 11, 12]);
+    expect(ring.tail(2).map((r) => r.seq)).toEqual([11, 12]);
+    expect(ring.tail(0)).toEqual([]);
+  });
+
+  it('serves records after a seq, and says when it no longer holds them', () => {
+    const ring = fill(5, 12);
+    expect(ring.after(9)!.map((r) => r.seq)).toEqual([10, 11, 12]);
+    expect(ring.after(7)!.map((r) => r.seq)).toEqual([8, 9, 10, 11, 12]);
+    expect(ring.after(12)).toEqual([]);
+    expect(ring.after(6)).toBeUndefined();
+    expect(ring.after(8, 2)!.map((r) => r.seq)).toEqual([9, 10]);
+  });
+
+  it('works before it is full and when empty', () => {
+    const empty = createRingBuffer(3);
+    expect(empty.tail(3)).toEqual([]);
+    expect(empty.after(0)).toEqual([]);
+    const ring = fill(10, 3);
+    expect(ring.after(0)!.map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('refuses a seq out of order rather than corrupt the window', () => {
+    const ring = fill(3, 2);
+    expect(() => ring.append(record(5))).toThrow(/expects seq 3/);
+    expect(() => createRingBuffer(0)).toThrow(RangeError);
+  });
+});
