@@ -1,0 +1,127 @@
+// WAL checkpoints off the main thread: copying the WAL back into the file (with its fsyncs) was a third of the
+// cost of a write, so the writer's connection never checkpoints and a worker thread's own connection does.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+
+export type CheckpointMode = 'worker' | 'inline';
+
+export interface Checkpointer {
+  /** 'inline' when SQLite checkpoints on the writer's own commits (the fallback) */
+  readonly mode: CheckpointMode;
+  /** ask for a checkpoint; cheap, and at most one is in flight */
+  request(): void;
+  /** checkpoints the worker has completed */
+  completed(): number;
+  /** stop the worker (waits up to a bound for its connection to close) and hand checkpoints back to SQLite */
+  close(): void;
+}
+
+// Runs in the worker (CommonJS, evaluated from this string so it works from .ts sources and from dist alike).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const state = new Int32Array(workerData.state);
+let db;
+try {
+  db = new Database(workerData.path, { fileMustExist: true });
+  db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+  db.pragma('wal_autocheckpoint = 0');
+} catch (error) {
+  parentPort.postMessage({ failed: String(error && error.message) });
+}
+parentPort.on('message', (message) => {
+  if (message === 'checkpoint') {
+    try {
+      if (db) {
+        const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+        // A writer that never pauses never lets the WAL start over: once it is long, finish the job
+        // holding new writers off briefly (bounded by a short busy timeout), so the next commit rewinds it.
+        if (result && result.log >= workerData.restartFrames) {
+          db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+          try { db.pragma('wal_checkpoint(RESTART)'); } finally { db.pragma('busy_timeout = ' + workerData.busyTimeoutMs); }
+        }
+      }
+      Atomics.add(state, 2, 1);
+    } catch {}
+    Atomics.store(state, 0, 0);
+  } else if (message === 'close') {
+    try { if (db) db.close(); } catch {}
+    Atomics.store(state, 1, 1);
+    Atomics.notify(state, 1);
+    parentPort.close();
+  }
+});
+`;
+
+const PENDING = 0;
+const CLOSED = 1;
+const COMPLETED = 2;
+/** WAL length past which the worker rewinds it, and how long that may hold the writer off at most. */
+const WAL_RESTART_BYTES = 64 * 1024 * 1024;
+const RESTART_WAIT_MS = 100;
+/** SQLite's own default, restored when the worker is not there to do it. */
+const INLINE_AUTOCHECKPOINT_PAGES = 1000;
+
+/** Start checkpointing for the writer's connection; falls back to SQLite's inline checkpoints if a worker cannot run. */
+export function startCheckpointer(
+  db: Database.Database,
+  options: { path: string; busyTimeoutMs: number; mode?: CheckpointMode; closeTimeoutMs?: number },
+): Checkpointer {
+  let mode: CheckpointMode = options.mode ?? 'worker';
+  const state = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  let worker: Worker | undefined;
+
+  const fallBack = () => {
+    mode = 'inline';
+    void worker?.terminate();
+    worker = undefined;
+    if (db.open) db.pragma(`wal_autocheckpoint = ${INLINE_AUTOCHECKPOINT_PAGES}`);
+  };
+
+  if (mode === 'worker' && options.path !== ':memory:' && options.path !== '') {
+    try {
+      worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: {
+          driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+          path: options.path,
+          busyTimeoutMs: options.busyTimeoutMs,
+          restartFrames: Math.ceil(WAL_RESTART_BYTES / (db.pragma('page_size', { simple: true }) as number)),
+          restartWaitMs: RESTART_WAIT_MS,
+          state: state.buffer,
+        },
+      });
+      worker.unref();
+      worker.on('message', (message: { failed?: string }) => message.failed !== undefined && fallBack());
+      worker.on('error', fallBack);
+      db.pragma('wal_autocheckpoint = 0');
+    } catch {
+      fallBack();
+    }
+  } else {
+    mode = 'inline';
+  }
+
+  return {
+    get mode() {
+      return mode;
+    },
+    request() {
+      if (!worker || Atomics.compareExchange(state, PENDING, 0, 1) !== 0) return;
+      worker.postMessage('checkpoint');
+    },
+    completed() {
+      return Atomics.load(state, COMPLETED);
+    },
+    close() {
+      const w = worker;
+      if (!w) return;
+      worker = undefined;
+      w.postMessage('close');
+      // Synchronous on purpose: the caller closes its connection next, and the last one out cleans up the WAL.
+      Atomics.wait(state, CLOSED, 0, options.closeTimeoutMs ?? 2000);
+      if (db.open) db.pragma(`wal_autocheckpoint = ${INLINE_AUTOCHECKPOINT_PAGES}`);
+    },
+  };
+}

@@ -1,0 +1,275 @@
+// The batched SQLite writer: records accumulate per run and are written as chunks, never a row per line.
+//
+// Each run keeps its "held" records: those not yet in a closed chunk. A full chunk (batchRecords) is
+// written and dropped from memory at once; the rest is written on the flush timer as the run's open
+// chunk, which later flushes rewrite in place (same first_seq) as it grows, so a slow run does not end
+// up with a row per line. The open chunk closes when full, after maxChunkWrites rewrites, after
+// idleCloseMs without appends, or on an explicit flush. Readers merge held records with the table.
+import type Database from 'better-sqlite3';
+import { SupervisorError } from '../errors.js';
+import type { LogRecord } from '../types.js';
+import { createChunkEncoder, levelCode, streamCode } from './chunk-codec.js';
+
+export interface LogWriterOptions {
+  /** records per chunk */
+  batchRecords: number;
+  /** how long records may wait before they are written */
+  flushIntervalMs: number;
+  /** times an open chunk may be rewritten before it is closed */
+  maxChunkWrites: number;
+  /** an open chunk with no appends for this long is closed (its records leave memory) */
+  idleCloseMs: number;
+  /** held records per run past which, while writes fail, the oldest unwritten are dropped (and counted) */
+  maxHeldRecords: number;
+  /** monotonic milliseconds */
+  now: () => number;
+  /** the run's integer key, or undefined for an unknown run */
+  runPk: (runId: string) => number | undefined;
+  /** called after each committed write (the checkpointer's cue) */
+  afterWrite?: () => void;
+}
+
+export interface WriterStats {
+  /** write transactions */
+  batches: number;
+  lastBatchMs: number;
+  batchMsTotal: number;
+  /** records written (each once, however often its open chunk was rewritten) */
+  recordsWritten: number;
+  /** chunk rows inserted or rewritten */
+  chunksWritten: number;
+  /** failed write transactions (timer and size-triggered writes retry; flush() throws) */
+  writeErrors: number;
+  /** records dropped because writes kept failing and the run's buffer was full */
+  recordsDropped: number;
+  lastError: string | null;
+}
+
+export interface HeldRecords {
+  /** seq of records[0]; the table holds this run's chunks with first_seq below it */
+  firstSeq: number;
+  records: readonly LogRecord[];
+}
+
+export interface LogWriter {
+  append(runId: string, records: readonly LogRecord[]): void;
+  /** write all held records now (one transaction) and close the open chunks */
+  flush(runId?: string): void;
+  /** the run's records not yet in a closed chunk, for readers to merge */
+  held(runId: string): HeldRecords | undefined;
+  /** the last seq appended for a run this writer holds records of */
+  lastSeq(runId: string): number | undefined;
+  /** drop what is held for these runs (they were deleted) */
+  forget(runIds: readonly string[]): void;
+  stats(): WriterStats;
+  /** flush, stop the timer; appends throw afterwards */
+  close(): void;
+}
+
+interface RunBuffer {
+  runId: string;
+  runPk: number;
+  records: LogRecord[];
+  /** records[0, written) are in the table as the open chunk */
+  written: number;
+  /** times the open chunk has been written */
+  writes: number;
+  lastSeq: number;
+  appendedAt: number;
+}
+
+/** Create the writer; it owns a flush timer (unref'd) only while it holds records. */
+export function createLogWriter(db: Database.Database, options: LogWriterOptions): LogWriter {
+  const batch = Math.max(1, Math.floor(options.batchRecords));
+  const encoder = createChunkEncoder();
+  const buffers = new Map<string, RunBuffer>();
+  const stats: WriterStats = {
+    batches: 0, lastBatchMs: 0, batchMsTotal: 0, recordsWritten: 0, chunksWritten: 0,
+    writeErrors: 0, recordsDropped: 0, lastError: null,
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  /** consecutive failed writes: appends stop trying, the timer retries with a growing delay */
+  let failures = 0;
+
+  const upsertChunk = db.prepare(
+    `INSERT INTO chunks (run_pk, first_seq, last_seq, first_ts, last_ts, count, level_mask, stream_mask,
+                         n_debug, n_info, n_warning, n_error, n_critical, body)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_pk, first_seq) DO UPDATE SET
+       last_seq = excluded.last_seq, last_ts = excluded.last_ts, count = excluded.count,
+       level_mask = excluded.level_mask, stream_mask = excluded.stream_mask, n_debug = excluded.n_debug,
+       n_info = excluded.n_info, n_warning = excluded.n_warning, n_error = excluded.n_error,
+       n_critical = excluded.n_critical, body = excluded.body`,
+  );
+  const selectLastSeq = db.prepare('SELECT max(last_seq) FROM chunks WHERE run_pk = ?').pluck();
+
+  // Write records[from, to) of a buffer as one chunk; returns how many of them are new to the table.
+  const writeChunk = (buf: RunBuffer, from: number, to: number): number => {
+    const c = encoder.encode(buf.records, from, to);
+    const [debug, info, warning, error, critical] = c.levelCounts;
+    upsertChunk.run(
+      buf.runPk, c.firstSeq, c.lastSeq, c.firstTs, c.lastTs, c.count, c.levelMask, c.streamMask,
+      debug, info, warning, error, critical, c.body,
+    );
+    stats.chunksWritten++;
+    return to - Math.max(from, from === 0 ? buf.written : 0);
+  };
+
+  // One transaction over some runs: full chunks always, the open rest when `partial`. State changes after commit.
+  const writeRuns = (targets: RunBuffer[], partial: boolean) => {
+    const started = options.now();
+    const plans = db.transaction(() =>
+      targets.map((buf) => {
+        let full = 0;
+        let fresh = 0;
+        while (buf.records.length - full >= batch) {
+          fresh += writeChunk(buf, full, full + batch);
+          full += batch;
+        }
+        const rest = buf.records.length - full;
+        const writeRest = partial && rest > 0 && (full > 0 || rest > buf.written);
+        if (writeRest) fresh += writeChunk(buf, full, buf.records.length);
+        return { buf, full, writeRest, fresh };
+      }),
+    )();
+    for (const { buf, full, writeRest, fresh } of plans) {
+      stats.recordsWritten += fresh;
+      if (full > 0) {
+        buf.records = buf.records.slice(full);
+        buf.written = 0;
+        buf.writes = 0;
+      }
+      if (writeRest) {
+        buf.written = buf.records.length;
+        buf.writes++;
+      }
+    }
+    options.afterWrite?.();
+    const ms = options.now() - started;
+    stats.batches++;
+    stats.lastBatchMs = ms;
+    stats.batchMsTotal += ms;
+  };
+
+  // Writes from the timer or an append must not throw into capture: keep the records, count, back off, bound.
+  const writeQuietly = (targets: RunBuffer[], partial: boolean) => {
+    try {
+      writeRuns(targets, partial);
+      failures = 0;
+    } catch (error) {
+      failures++;
+      stats.writeErrors++;
+      stats.lastError = (error as Error).message;
+      for (const buf of targets) trim(buf);
+    }
+  };
+
+  // Past maxHeldRecords, drop the oldest. The open chunk's written records go first and together: the
+  // row keeps them, closed as it stands, so reads neither lose nor repeat them.
+  const trim = (buf: RunBuffer) => {
+    const excess = buf.records.length - options.maxHeldRecords;
+    if (excess <= 0) return;
+    const drop = Math.max(excess, buf.written);
+    stats.recordsDropped += drop - buf.written;
+    buf.records = buf.records.slice(drop);
+    buf.written = 0;
+    buf.writes = 0;
+  };
+
+  const release = (buf: RunBuffer) => {
+    if (buf.written === buf.records.length) buffers.delete(buf.runId);
+  };
+
+  const tick = () => {
+    timer = undefined;
+    const now = options.now();
+    const dirty = [...buffers.values()].filter((buf) => buf.records.length > buf.written);
+    if (dirty.length > 0) writeQuietly(dirty, true);
+    for (const buf of [...buffers.values()]) {
+      const idle = now - buf.appendedAt >= options.idleCloseMs;
+      if (buf.writes >= options.maxChunkWrites || idle || buf.records.length === 0) release(buf);
+    }
+    schedule();
+  };
+
+  const schedule = () => {
+    if (timer || closed || buffers.size === 0) return;
+    const backoff = 2 ** Math.min(failures, 6); // a locked file is not hammered (each try may wait busy_timeout)
+    timer = setTimeout(tick, Math.max(0, options.flushIntervalMs) * backoff);
+    timer.unref();
+  };
+
+  const open = (runId: string): RunBuffer => {
+    const runPk = options.runPk(runId);
+    if (runPk === undefined) throw new SupervisorError('RUN_NOT_FOUND', `no run ${runId} in the store: insert it first`);
+    const lastSeq = (selectLastSeq.get(runPk) as number | null) ?? 0;
+    const buf: RunBuffer = { runId, runPk, records: [], written: 0, writes: 0, lastSeq, appendedAt: 0 };
+    buffers.set(runId, buf);
+    return buf;
+  };
+
+  const writer: LogWriter = {
+    append(runId, records) {
+      if (closed) throw new Error('the store is closed');
+      if (records.length === 0) return;
+      const buf = buffers.get(runId) ?? open(runId);
+      // Check the whole batch before taking any of it: a bad record must not poison a later flush.
+      let prev = buf.lastSeq;
+      for (const r of records) {
+        if (!(r.seq > prev) || !Number.isSafeInteger(r.seq)) {
+          throw new RangeError(`run ${runId}: seq ${r.seq} after ${prev}; seqs must be integers that only increase`);
+        }
+        if (levelCode(r.level) === undefined || streamCode(r.stream) === undefined) {
+          throw new RangeError(`run ${runId}: record ${r.seq} has level "${r.level}" / stream "${r.stream}"`);
+        }
+        prev = r.seq;
+      }
+      if (buf.records.length === 0) buf.records = records.slice();
+      else for (const r of records) buf.records.push(r);
+      buf.lastSeq = prev;
+      buf.appendedAt = options.now();
+      if (buf.records.length >= batch) {
+        if (failures === 0) writeQuietly([buf], false);
+        else trim(buf);
+      }
+      schedule();
+    },
+    flush(runId) {
+      const targets = runId === undefined ? [...buffers.values()] : [buffers.get(runId)].filter((b) => b !== undefined);
+      if (targets.length === 0) return;
+      try {
+        writeRuns(targets, true);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        stats.writeErrors++;
+        stats.lastError = (error as Error).message;
+        throw error;
+      }
+      for (const buf of targets) release(buf);
+    },
+    held(runId) {
+      const buf = buffers.get(runId);
+      if (!buf || buf.records.length === 0) return undefined;
+      return { firstSeq: buf.records[0]!.seq, records: buf.records };
+    },
+    lastSeq(runId) {
+      return buffers.get(runId)?.lastSeq;
+    },
+    forget(runIds) {
+      for (const id of runIds) buffers.delete(id);
+    },
+    stats() {
+      return { ...stats };
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      writer.flush();
+    },
+  };
+  return writer;
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { createChunkEncoder, decodeChunk } from '../../src/store/chunk-codec.js';
+import { createTimestampCodec, isoToMicros } from '../../src/store/timestamps.js';
+import type { LogRecord } from '../../src/types.js';
+import { makeRecords } from './helpers.js';
+
+const roundTrip = (records: LogRecord[]) => {
+  const chunk = createChunkEncoder().encode(records, 0, records.length);
+  return { chunk, decoded: decodeChunk(chunk.firstSeq, chunk.firstTs, Buffer.from(chunk.body), createTimestampCodec()) };
+};
+
+describe('chunk codec', () => {
+  it('round-trips records exactly, optional fields absent stay absent', () => {
+    const records = makeRecords(200);
+    const { decoded } = roundTrip(records);
+    expect(decoded).toStrictEqual(records);
+    expect(Object.keys(decoded[0]!)).toEqual(['seq', 'timestamp', 'stream', 'level', 'message']);
+  });
+
+  it('keeps awkward messages: unicode, newlines, quotes, empty, lone surrogates, very long', () => {
+    const texts = ['', 'héllo wörld ✓ 日本語 🚀🚀', 'a\nb\r\nc\td', '"quoted" \\ back\\slash \u0000 nul', 'x'.repeat(70_000),
+      'lone \ud800 high', 'lone \udc00 low', '\ud83d', '\ude80 end', 'pair split \ud83d', '\ude80 across records', '\u2028\u2029'];
+    const records = texts.map((message, i): LogRecord => ({
+      seq: i + 1, timestamp: `2025-10-31T12:00:00.00000${i % 10}Z`, stream: 'stdout', level: 'INFO', message,
+    }));
+    records.forEach((r, i) => (r.timestamp = `2025-10-31T12:00:${String(i).padStart(2, '0')}.000000Z`));
+    expect(roundTrip(records).decoded).toStrictEqual(records);
+  });
+
+  it('keeps a surrogate pair split across two records', () => {
+    const records: LogRecord[] = [
+      { seq: 1, timestamp: '2025-10-31T12:00:00.000001Z', stream: 'stdout', level: 'INFO', message: 'rocket \ud83d' },
+      { seq: 2, timestamp: '2025-10-31T12:00:00.000002Z', stream: 'stdout', level: 'INFO', message: '\ude80 lands' },
+    ];
+    expect(roundTrip(records).decoded).toStrictEqual(records);
+  });
+
+  it('keeps timestamps it cannot rebuild, seq gaps and all extras', () => {
+    const records: LogRecord[] = [
+      { seq: 5, timestamp: '2025-10-31T12:00:00.123Z', stream: 'push', level: 'DEBUG', message: 'ms precision' },
+      { seq: 9, timestamp: '2025-10-31T14:00:00.200000+02:00', stream: 'stderr', level: 'CRITICAL', message: 'offset' },
+      { seq: 10, timestamp: 'not a time', stream: 'stdout', level: 'WARNING', message: 'garbage time', continued: true },
+      { seq: 11, timestamp: '2025-10-31T12:00:01.000000Z', stream: 'stdout', level: 'ERROR', message: 'e',
+        event: 'layer_error', data: { error: 'boom', n: 1.5, deep: [{ a: null }] }, continued: true },
+      { seq: 100, timestamp: '2025-10-31T12:00:01.000001Z', stream: 'stdout', level: 'INFO', message: '', data: {} },
+    ];
+    const { chunk, decoded } = roundTrip(records);
+    expect(decoded).toStrictEqual(records);
+    expect(chunk.firstSeq).toBe(5);
+    expect(chunk.lastSeq).toBe(100);
+    expect(chunk.count).toBe(5);
+    expect(chunk.firstTs).toBe(isoToMicros('2025-10-31T12:00:00.123Z'));
+    expect(chunk.lastTs).toBe(isoToMicros('2025-10-31T12:00:01.000001Z'));
+  });
+
+  it('summarises levels and streams as masks and counts', () => {
+    const records = makeRecords(50);
+    const { chunk } = roundTrip(records);
+    expect(chunk.levelCounts.reduce((a, b) => a + b, 0)).toBe(50);
+    expect(chunk.levelCounts[3]).toBe(records.filter((r) => r.level === 'ERROR').length);
+    expect(chunk.levelMask).toBe(0b11111);
+    expect(chunk.streamMask).toBe(0b111);
+    const infos = roundTrip(records.filter((r) => r.level === 'INFO' && r.stream === 'stderr')).chunk;
+    expect(infos.levelMask).toBe(0b10);
+    expect(infos.streamMask).toBe(0b10);
+  });
+
+  it('never throws on data JSON cannot hold', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    const records: LogRecord[] = [
+      { seq: 1, timestamp: '2025-10-31T12:00:00.000001Z', stream: 'stdout', level: 'INFO', message: 'big', data: { n: 1n } as never },
+      { seq: 2, timestamp: '2025-10-31T12:00:00.000002Z', stream: 'stdout', level: 'INFO', message: 'cycle', data: cyclic },
+      { seq: 3, timestamp: '2025-10-31T12:00:00.000003Z', stream: 'stdout', level: 'INFO', message: 'fine', data: { ok: 1 } },
+    ];
+    const { decoded } = roundTrip(records);
+    expect(decoded.map((r) => r.message)).toEqual(['big', 'cycle', 'fine']);
+    expect(decoded[2]!.data).toEqual({ ok: 1 });
+    expect(decoded[0]!.data).toHaveProperty('unserializable');
+  });
+
+  it('reuses its buffer safely across chunks of very different sizes', () => {
+    const encoder = createChunkEncoder();
+    const codec = createTimestampCodec();
+    const big = makeRecords(3).map((r) => ({ ...r, message: 'é'.repeat(600_000) }));
+    const small = makeRecords(3, 4);
+    for (const records of [small, big, small]) {
+      const c = encoder.encode(records, 0, records.length);
+      expect(decodeChunk(c.firstSeq, c.firstTs, Buffer.from(c.body), codec)).toStrictEqual(records);
+    }
+  });
+});
