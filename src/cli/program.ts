@@ -28,7 +28,6 @@ export async function runCli(argv: string[], io: CliIO, hooks: CliHooks = {}): P
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
       ctx = createCommandContext(command.optsWithGlobals(), io, hooks.chooseDaemon);
-      for (const warning of ctx.config.warnings) ctx.note(ctx.err.paint('33', `warning: ${warning}`));
       exitCode = await fn(ctx, ...(args.slice(0, -1) as A));
     };
 

@@ -22,6 +22,8 @@ export interface RunManager {
   start(module: string, args?: string[], options?: { runId?: string }): Run;
   /** register a run that a remote runner executes and pushes logs for */
   registerExternal(runner: string, name: string, args?: string[]): Run;
+  /** the live run of an external run id: in memory, or revived from the store after a daemon restart */
+  adoptExternal(runId: string): Run | undefined;
   /** a run that is queued or running in this process */
   active(runId: string): Run | undefined;
   activeRuns(): Run[];
@@ -44,6 +46,16 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
 
   const running = () => controls.size;
 
+  const track = (run: Run) => {
+    runs.set(run.info.run_id, run);
+    run.finished.then(() => {
+      runs.delete(run.info.run_id);
+      controls.delete(run.info.run_id);
+      pump();
+    });
+    return run;
+  };
+
   const newRun = (module: string, args: string[], runner: string | null, runId = newRunId(module)) => {
     if (closing) throw new SupervisorError('SHUTTING_DOWN', 'the supervisor is shutting down and takes no new runs');
     const info: RunInfo = {
@@ -64,13 +76,7 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
       layers: [],
     };
     store.insertRun(info);
-    const run = createRun(info, { store, hub, ringCapacity: config.buffer.lines, now: deps.now });
-    runs.set(info.run_id, run);
-    run.finished.then(() => {
-      runs.delete(info.run_id);
-      controls.delete(info.run_id);
-      pump();
-    });
+    const run = track(createRun(info, { store, hub, ringCapacity: config.buffer.lines, now: deps.now }));
     hub.publishRun(info);
     return run;
   };
@@ -102,6 +108,15 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
       const run = newRun(name, args, runner);
       run.transition('running');
       return run;
+    },
+    adoptExternal(runId) {
+      const live = runs.get(runId);
+      if (live) return live.info.runner ? live : undefined;
+      const info = store.getRun(runId);
+      if (!info || !info.runner || info.status !== 'running') return undefined;
+      // Records continue after the last stored seq; the ring starts empty and fills from here.
+      info.total_lines = store.lastSeq(runId);
+      return track(createRun(info, { store, hub, ringCapacity: config.buffer.lines, now: deps.now }));
     },
     active(runId) {
       return runs.get(runId);

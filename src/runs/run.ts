@@ -65,7 +65,7 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
   const now = deps.now ?? nowMicros;
   const monoNow = deps.monoNow ?? (() => performance.now());
   const clock = createRunClock(now);
-  const ring = createRingBuffer(deps.ringCapacity);
+  const ring = createRingBuffer(deps.ringCapacity, info.total_lines);
   const tracker = createLayerTracker(info.layers, info.pipeline_status);
   let seq = info.total_lines;
   let batch: LogRecord[] = [];

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// `npm run bench`: the product's numbers, each beside a baseline measured in the same run (ratios,
+// since these machines are noisy). Prints a human table on stderr and a JSON summary on stdout.
+// Sections: capture (issue 2), live/fan-out (issue 3), push (issue 5). Pick with --only capture,live,push.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : argv[i + 1];
+};
+const only = new Set(String(flag('only', 'capture,memory,live,push')).split(','));
+const LINES = Number(flag('lines', 1_000_000));
+const REPEAT = Number(flag('repeat', 3));
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sup-bench-'));
+const configFile = path.join(tmp, 'supervisor.config.json');
+fs.writeFileSync(
+  configFile,
+  JSON.stringify({
+    dataDir: path.join(tmp, 'data'),
+    modules: {
+      flood: { command: 'node', args: [path.join(root, 'fixtures/modules/flood.mjs')] },
+      slow: { command: 'node', args: [path.join(root, 'fixtures/modules/slow-lines.mjs')] },
+    },
+  }),
+);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const summary = { machine: { cpus: os.cpus().length, node: process.version }, lines: LINES };
+const table = [];
+
+/** Wall time (s) and peak RSS (KiB) of a shell command, via GNU time. */
+function timed(command) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', command], { encoding: 'utf8', env: { ...process.env, SUPERVISOR_EMBEDDED: '1' } });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`bench command failed (${result.status}): ${command}\n${result.stderr}`);
+  const rssKiB = Number(result.stderr.trim().split('\n').pop());
+  return { seconds, rssKiB, stdout: result.stdout };
+}
+
+function captureSection() {
+  const cli = `node ${path.join(root, 'bin/supervisor.js')} --config ${configFile}`;
+  const flood = `node ${path.join(root, 'fixtures/modules/flood.mjs')} --lines ${LINES}`;
+  const raw = [];
+  const sup = [];
+  const rss = [];
+  for (let i = 0; i < REPEAT; i++) {
+    raw.push(timed(`${flood} | cat > ${path.join(tmp, 'raw.out')}`).seconds);
+    const run = timed(`${cli} run flood --quiet -- --lines ${LINES}`);
+    sup.push(run.seconds);
+    rss.push(run.rssKiB);
+  }
+  const last = JSON.parse(timed(`${cli} logs latest:flood -n 1 --json`).stdout.trim());
+  const show = JSON.parse(timed(`${cli} show latest:flood --json`).stdout);
+  const rawS = median(raw);
+  const supS = median(sup);
+  summary.capture = {
+    raw_pipe_s: rawS,
+    supervisor_s: supS,
+    ratio: supS / rawS,
+    target_ratio: 2.0,
+    lines_per_s: LINES / supS,
+    raw_lines_per_s: LINES / rawS,
+    peak_rss_mib: median(rss) / 1024,
+    last_seq: last.seq,
+    total_lines: show.total_lines,
+    every_line_accounted: last.seq === LINES && show.total_lines === LINES,
+    runs: { raw, supervisor: sup },
+  };
+  table.push(
+    ['capture 1M lines → SQLite', `${(LINES / supS / 1000).toFixed(0)}k lines/s`, `raw pipe ${(LINES / rawS / 1000).toFixed(0)}k lines/s`, `${(supS / rawS).toFixed(2)}× (target ≤ 2.0×)`],
+    ['peak RSS of supervisor run', `${(median(rss) / 1024).toFixed(0)} MiB`, '', ''],
+    ['every line accounted for', `last seq ${last.seq}`, `written ${LINES}`, summary.capture.every_line_accounted ? 'yes' : 'NO'],
+  );
+}
+
+function memorySection() {
+  const script = path.join(root, 'bench/ring-memory.mjs');
+  const result = spawnSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`ring memory bench failed: ${result.stderr}`);
+  const memory = JSON.parse(result.stdout);
+  summary.memory = memory;
+  table.push([
+    'ring buffer, 10,000 × 100-byte lines',
+    `${(memory.bytes_per_line).toFixed(0)} B/line`,
+    `${(memory.total_bytes / 1024 / 1024).toFixed(2)} MB`,
+    `target ≤ 4 MB: ${memory.total_bytes <= 4 * 1024 * 1024 ? 'yes' : 'NO'}`,
+  ]);
+}
+
+async function optionalSection(name, file) {
+  if (!fs.existsSync(path.join(root, 'bench', file))) return;
+  const { runBench } = await import(path.join(root, 'bench', file));
+  const result = await runBench({ root, tmp, table });
+  summary[name] = result;
+}
+
+try {
+  if (only.has('capture')) captureSection();
+  if (only.has('memory')) memorySection();
+  if (only.has('live')) await optionalSection('live', 'live-bench.mjs');
+  if (only.has('push')) await optionalSection('push', 'push-bench.mjs');
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+const widths = [0, 1, 2, 3].map((i) => Math.max(...table.map((row) => String(row[i]).length)));
+process.stderr.write(table.map((row) => row.map((cell, i) => String(cell).padEnd(widths[i])).join('  ')).join('\n') + '\n');
+process.stdout.write(JSON.stringify(summary, null, 2) + '\n');

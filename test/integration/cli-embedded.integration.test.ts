@@ -1,0 +1,264 @@
+// The CLI with no daemon: runs execute in-process, queries read SQLite directly.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogRecord, RunInfo } from '../../src/types.js';
+import { createSandbox, exited, fixture, printed, waitFor, type Sandbox } from './helpers/cli.js';
+
+let box: Sandbox;
+
+beforeAll(() => {
+  box = createSandbox({
+    modules: {
+      demo: { command: 'node', args: [fixture('demo-pipeline.mjs'), '--fast'], description: 'demo' },
+      python: { command: 'python3', args: [fixture('python-logging.py')] },
+      crash: { command: 'node', args: [fixture('crash.mjs')] },
+      hang: { command: 'node', args: [fixture('hang.mjs')], killGrace: '3s' },
+      stubborn: { command: 'node', args: [fixture('hang.mjs'), '--ignore-term'], killGrace: '300ms' },
+      slow: { command: 'node', args: [fixture('hang.mjs')], timeout: '700ms', killGrace: '2s' },
+      odd: { command: 'node', args: [fixture('odd-output.mjs')] },
+      env: { command: 'node', args: [fixture('echo-env.mjs'), 'fixed'], env: { EXTRA: 'yes' } },
+      flood: { command: 'node', args: [fixture('flood.mjs')] },
+      missing: { command: 'definitely-not-a-command-xyz' },
+    },
+  });
+});
+afterAll(() => box?.remove());
+
+const json = <T>(text: string): T => JSON.parse(text) as T;
+const ndjson = (text: string) => text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogRecord);
+
+describe('supervisor run (embedded)', () => {
+  it('runs the demo pipeline, exits with its code and records its layers', async () => {
+    const result = await box.cli(['run', 'demo']);
+    expect(result.code).toBe(1); // the demo ends partial: layer 3 fails
+    expect(result.stdout).toContain('layer 1');
+    expect(result.stderr).toMatch(/run_\d{8}_\d{6}_demo_[0-9a-z]{6}/);
+
+    const run = json<RunInfo>((await box.cli(['show', 'latest', '--json'])).stdout);
+    expect(run).toMatchObject({ module: 'demo', status: 'failed', exit_code: 1, pipeline_status: 'partial' });
+    expect(run.layers.map((l) => [l.layer, l.status])).toEqual([
+      [1, 'complete'],
+      [2, 'complete'],
+      [3, 'error'],
+      [4, 'skipped'],
+      [5, 'complete'],
+    ]);
+    expect(run.layers[2]!.error).toBeTruthy();
+    expect(run.counts.ERROR).toBeGreaterThan(0);
+    for (const key of ['run_id', 'module', 'args', 'status', 'pid', 'exit_code', 'signal', 'created_at', 'started_at', 'finished_at', 'counts', 'layers']) {
+      expect(run).toHaveProperty(key);
+    }
+
+    const shown = await box.cli(['show', run.run_id]);
+    expect(shown.stdout).toMatch(/LAYER\s+NAME\s+STATUS/);
+    expect(shown.stdout).toContain('skipped');
+  });
+
+  it('prints NDJSON records with the design field names and gap-free seqs', async () => {
+    const result = await box.cli(['run', 'demo', '--json']);
+    const records = ndjson(result.stdout);
+    expect(records.length).toBeGreaterThan(10);
+    expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
+    const timestamps = records.map((r) => r.timestamp);
+    expect([...timestamps].sort()).toEqual(timestamps);
+    expect(new Set(timestamps).size).toBe(timestamps.length);
+    for (const r of records) expect(r.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    const event = records.find((r) => r.event === 'layer_error')!;
+    expect(event).toMatchObject({ level: 'ERROR', stream: 'stdout' });
+    expect(event.data).toMatchObject({ event: 'layer_error', layer: 3 });
+  });
+
+  it('keeps Python logging levels, stderr defaults and tracebacks', async () => {
+    const result = await box.cli(['run', 'python', '--json']);
+    expect(result.code).toBe(0);
+    const records = ndjson(result.stdout);
+    const warning = records.find((r) => r.message.startsWith('WARNING:root:'))!;
+    expect(warning).toMatchObject({ level: 'WARNING', stream: 'stderr' });
+    expect(records.some((r) => r.stream === 'stderr' && r.level === 'ERROR')).toBe(true);
+    expect(records.some((r) => r.stream === 'stdout' && r.level === 'DEBUG')).toBe(true);
+  });
+
+  it('passes the run id, module and extra args to the child', async () => {
+    const result = await box.cli(['run', 'env', '--json', '--', '--extra', 'two']);
+    expect(result.code).toBe(0);
+    const line = ndjson(result.stdout).find((r) => r.data && 'run_id' in r.data)!;
+    const run = json<RunInfo>((await box.cli(['show', 'latest:env', '--json'])).stdout);
+    expect(line.data).toMatchObject({ run_id: run.run_id, module: 'env', pythonunbuffered: '1' });
+    expect((line.data as { args: string[] }).args).toEqual(['fixed', '--extra', 'two']);
+    expect(run.args).toEqual(['--extra', 'two']);
+  });
+
+  it('fails a crashing module with its exit code and keeps the stack trace as ERROR', async () => {
+    const result = await box.cli(['run', 'crash', '--json']);
+    expect(result.code).toBe(1);
+    const records = ndjson(result.stdout);
+    expect(records.some((r) => r.stream === 'stderr' && r.level === 'ERROR' && /Error/.test(r.message))).toBe(true);
+    const run = json<RunInfo>((await box.cli(['show', 'latest:crash', '--json'])).stdout);
+    expect(run.status).toBe('failed');
+    const bySignal = await box.cli(['run', 'crash', '--quiet', '--', '--signal', 'SIGKILL']);
+    expect(bySignal.code).toBe(137);
+    const killed = json<RunInfo>((await box.cli(['show', 'latest:crash', '--json'])).stdout);
+    expect(killed).toMatchObject({ status: 'failed', signal: 'SIGKILL', exit_code: null });
+  });
+
+  it('times out a module that runs too long: SIGTERM to its group, status timed_out', async () => {
+    const result = await box.cli(['run', 'slow', '--json']);
+    expect(result.code).toBe(124);
+    const run = json<RunInfo>((await box.cli(['show', 'latest:slow', '--json'])).stdout);
+    expect(run.status).toBe('timed_out');
+    expect(ndjson(result.stdout).some((r) => /SIGTERM/.test(r.message))).toBe(true);
+  });
+
+  it('cancels on Ctrl-C, escalating to SIGKILL for a child that ignores SIGTERM', async () => {
+    const child = box.spawnCli(['run', 'stubborn']);
+    const done = exited(child);
+    await printed(child, /ignoring SIGTERM|started/i);
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(130);
+    const run = json<RunInfo>((await box.cli(['show', 'latest:stubborn', '--json'])).stdout);
+    expect(run).toMatchObject({ status: 'cancelled', signal: 'SIGKILL' });
+  });
+
+  it('cancels a run owned by another process with `supervisor cancel`', async () => {
+    const child = box.spawnCli(['run', 'hang']);
+    const done = exited(child);
+    await printed(child, /started/i);
+    const run = json<RunInfo>((await box.cli(['show', 'latest:hang', '--json'])).stdout);
+    expect(run.status).toBe('running');
+    const cancel = await box.cli(['cancel', run.run_id]);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toContain(run.run_id);
+    expect((await done).code).toBe(130);
+    const after = json<RunInfo>((await box.cli(['show', run.run_id, '--json'])).stdout);
+    expect(after.status).toBe('cancelled');
+    const again = await box.cli(['cancel', run.run_id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/cancelled, not running/);
+  });
+
+  it('follows a run in another process with logs -f until it ends, every line once', async () => {
+    const child = box.spawnCli(['run', 'flood', '--quiet', '--', '--lines', '20000']);
+    const done = exited(child);
+    const run = await waitFor(async () => {
+      const list = json<RunInfo[]>((await box.cli(['runs', '--module', 'flood', '--json'])).stdout);
+      return list.find((r) => r.status === 'running' || r.status === 'succeeded');
+    }, 'the flood run to start');
+    const follow = await box.cli(['logs', run.run_id, '-f', '--json']);
+    expect((await done).code).toBe(0);
+    const seqs = ndjson(follow.stdout).map((r) => r.seq);
+    expect(seqs.length).toBe(20000);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
+
+  it('keeps long lines in pieces, the last line, bad bytes and progress bars', async () => {
+    const result = await box.cli(['run', 'odd', '--json']);
+    expect(result.code).toBe(0);
+    const records = ndjson(result.stdout);
+    expect(records.filter((r) => r.continued).length).toBeGreaterThanOrEqual(3);
+    expect(records.every((r) => Buffer.byteLength(r.message) <= 65536)).toBe(true);
+    expect(records[records.length - 1]!.message).toBe('last line without newline');
+    expect(records.some((r) => r.message.includes('\uFFFD'))).toBe(true);
+    expect(records.some((r) => r.message === 'progress 100%')).toBe(true);
+    expect(records.every((r) => !r.message.includes('\r') && !r.message.includes('\x1b'))).toBe(true);
+  });
+
+  it('reports a command that cannot start as a failed run with the reason', async () => {
+    const result = await box.cli(['run', 'missing', '--json']);
+    expect(result.code).toBe(1);
+    expect(ndjson(result.stdout).some((r) => /could not start/.test(r.message))).toBe(true);
+  });
+});
+
+describe('supervisor runs / logs / show / modules / prune', () => {
+  it('lists runs newest first with filters, as a table or JSON', async () => {
+    const all = json<RunInfo[]>((await box.cli(['runs', '--json', '--limit', '100'])).stdout);
+    expect(all.length).toBeGreaterThan(3);
+    const created = all.map((r) => r.created_at);
+    expect([...created].sort().reverse()).toEqual(created);
+    const demos = json<RunInfo[]>((await box.cli(['runs', '--module', 'demo', '--json'])).stdout);
+    expect(demos.every((r) => r.module === 'demo')).toBe(true);
+    const failed = json<RunInfo[]>((await box.cli(['runs', '--status', 'failed', '--json'])).stdout);
+    expect(failed.every((r) => r.status === 'failed')).toBe(true);
+    expect(json<RunInfo[]>((await box.cli(['runs', '--limit', '1', '--json'])).stdout)).toHaveLength(1);
+    const table = await box.cli(['runs']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^RUN ID\s+MODULE\s+STATUS/);
+    expect(table.stdout).not.toMatch(/\x1b\[/); // not a TTY: no colours
+  });
+
+  it('filters logs by minimum level, stream, text, count and cursor', async () => {
+    const all = ndjson((await box.cli(['logs', 'latest:demo', '--json'])).stdout);
+    expect(all.length).toBeGreaterThan(10);
+    const warnings = ndjson((await box.cli(['logs', 'latest:demo', '--level', 'warning', '--json'])).stdout);
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings.every((r) => ['WARNING', 'ERROR', 'CRITICAL'].includes(r.level))).toBe(true);
+    const stderr = ndjson((await box.cli(['logs', 'latest:demo', '--stream', 'stderr', '--json'])).stdout);
+    expect(stderr.every((r) => r.stream === 'stderr')).toBe(true);
+    const grep = ndjson((await box.cli(['logs', 'latest:demo', '--grep', 'LAYER 3', '--json'])).stdout);
+    expect(grep.length).toBeGreaterThan(0);
+    expect(grep.every((r) => r.message.toLowerCase().includes('layer 3'))).toBe(true);
+    const last3 = ndjson((await box.cli(['logs', 'latest:demo', '-n', '3', '--json'])).stdout);
+    expect(last3.map((r) => r.seq)).toEqual(all.slice(-3).map((r) => r.seq));
+    const after = ndjson((await box.cli(['logs', 'latest:demo', '--after', '5', '--json'])).stdout);
+    expect(after[0]!.seq).toBe(6);
+    const since = ndjson((await box.cli(['logs', 'latest:demo', '--since', all[4]!.timestamp, '--json'])).stdout);
+    expect(since[0]!.seq).toBe(6);
+    const text = await box.cli(['logs', 'latest:demo', '-n', '2']);
+    expect(text.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('lists modules from the config', async () => {
+    const modules = json<{ name: string }[]>((await box.cli(['modules', '--json'])).stdout);
+    expect(modules.map((m) => m.name)).toContain('demo');
+    expect((await box.cli(['modules'])).stdout).toMatch(/^MODULE\s+COMMAND/);
+  });
+
+  it('accepts --config after the command arguments', async () => {
+    const result = await box.cli(['show', 'latest:demo', '--json', '--config', box.configFile], { cwd: '/' });
+    expect(result.code).toBe(0);
+    expect(json<RunInfo>(result.stdout).module).toBe('demo');
+  });
+
+  it('prunes old runs', async () => {
+    const kept = await box.cli(['prune', '--older-than', '30d']);
+    expect(kept.stdout).toMatch(/deleted 0 runs/);
+    const before = json<RunInfo[]>((await box.cli(['runs', '--module', 'crash', '--json', '--limit', '100'])).stdout).length;
+    expect(before).toBeGreaterThan(0);
+    const pruned = await box.cli(['prune', '--older-than', '0s', '--json']);
+    expect(json<{ deleted: number }>(pruned.stdout).deleted).toBeGreaterThan(0);
+    expect(json<RunInfo[]>((await box.cli(['runs', '--json'])).stdout)).toEqual([]);
+  });
+});
+
+describe('errors a user meets', () => {
+  it('an unknown module: one line, exit 1, no stack', async () => {
+    const result = await box.cli(['run', 'nope']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/unknown module "nope"/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unknown run id: exit 1', async () => {
+    const result = await box.cli(['logs', 'run_20000101_000000_x_abcdef']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no run matches/);
+  });
+
+  it('usage mistakes: exit 2', async () => {
+    expect((await box.cli(['logs', 'latest', '--level', 'LOUD'])).code).toBe(2);
+    expect((await box.cli(['frobnicate'])).code).toBe(2);
+    expect((await box.cli(['run'])).code).toBe(2);
+  });
+
+  it('a bad config names the problem by its JSON path', async () => {
+    const bad = createSandbox({ modules: { demo: { command: 5 } } });
+    try {
+      const result = await bad.cli(['runs']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('$.modules.demo.command');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      bad.remove();
+    }
+  });
+});
