@@ -15,12 +15,13 @@ export interface RingBuffer {
   after(after: number, limit?: number): LogRecord[] | undefined;
 }
 
-/** A fixed-capacity circular buffer: O(1) append; seqs are contiguous so reads are index arithmetic. */
-export function createRingBuffer(capacity: number): RingBuffer {
+/** A fixed-capacity circular buffer: O(1) append; seqs are contiguous so reads are index arithmetic.
+ * `startAfter` is the last seq already stored elsewhere (a run revived after a restart). */
+export function createRingBuffer(capacity: number, startAfter = 0): RingBuffer {
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be ≥ 1, got ${capacity}`);
   const slots: (LogRecord | undefined)[] = new Array(capacity);
   let size = 0;
-  let lastSeq = 0;
+  let lastSeq = startAfter;
 
   const at = (seq: number) => slots[(seq - 1) % capacity]!;
   const slice = (from: number, to: number) => {

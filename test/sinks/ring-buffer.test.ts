@@ -50,3 +50,15 @@ describe('ring buffer', () => {
     expect(() => createRingBuffer(0)).toThrow(RangeError);
   });
 });
+
+describe('ring buffer resumed after a restart', () => {
+  it('continues from the last stored seq and reports older ones as not held', () => {
+    const ring = createRingBuffer(3, 100);
+    expect(ring.firstSeq).toBe(101);
+    expect(ring.after(100)).toEqual([]);
+    expect(ring.after(50)).toBeUndefined();
+    ring.append(record(101));
+    expect(ring.tail(5).map((r) => r.seq)).toEqual([101]);
+    expect(() => ring.append(record(1))).toThrow(/expects seq 102/);
+  });
+});
