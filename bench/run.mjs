@@ -38,7 +38,7 @@ const table = [];
 /** Wall time (s) and peak RSS (KiB) of a shell command, via GNU time. */
 function timed(command) {
   const started = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', command], { encoding: 'utf8', env: { ...process.env, SUPERVISOR_EMBEDDED: '1' } });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', command], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, SUPERVISOR_EMBEDDED: '1' } });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`bench command failed (${result.status}): ${command}\n${result.stderr}`);
   const rssKiB = Number(result.stderr.trim().split('\n').pop());

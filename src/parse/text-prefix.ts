@@ -26,7 +26,8 @@ const LOGFMT = /(?:^|\s)(?:level|lvl|severity)="?([A-Za-z]+)"?(?=\s|$)/;
 const GLOG = /^([IWEF])\d{4} \d\d:\d\d:\d\d/;
 const GLOG_LEVEL: Record<string, Level> = { I: 'INFO', W: 'WARNING', E: 'ERROR', F: 'CRITICAL' };
 
-const wordLevel = (word: string) => LEVEL_SYNONYMS.get(word.toUpperCase());
+// Exact-case lookup first: most prefixes are already upper case, and toUpperCase allocates.
+const wordLevel = (word: string) => LEVEL_SYNONYMS.get(word) ?? LEVEL_SYNONYMS.get(word.toUpperCase());
 
 /** The level a plain-text line announces, or undefined when it has no recognised prefix. */
 export function detectTextLevel(text: string): Level | undefined {

@@ -8,6 +8,9 @@ const LAYER_STATUS_FOR: Partial<Record<EventName, LayerStatus>> = {
   layer_skip: 'skipped',
 };
 
+/** Transitions kept per layer: a layer that retries all day must not grow the run without bound. */
+export const MAX_LAYER_HISTORY = 50;
+
 const PIPELINE_STATUSES: ReadonlySet<string> = new Set(['running', 'success', 'partial', 'error']);
 
 export interface LayerTracker {
@@ -50,6 +53,7 @@ export function createLayerTracker(initial: Layer[] = [], initialPipeline: Pipel
   const transition = (layer: Layer, status: LayerStatus, data: Record<string, unknown>, at: string, monoMs: number) => {
     layer.status = status;
     layer.history.push({ status, at });
+    if (layer.history.length > MAX_LAYER_HISTORY) layer.history.splice(0, layer.history.length - MAX_LAYER_HISTORY);
     if (status === 'running') {
       layer.started_at = at;
       layer.finished_at = null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLayerTracker } from '../../src/runs/layer-tracker.js';
+import { createLayerTracker, MAX_LAYER_HISTORY } from '../../src/runs/layer-tracker.js';
 
 describe('layer tracker', () => {
   it('moves layers through their states with durations, errors, metadata and history', () => {
@@ -52,5 +52,18 @@ describe('layer tracker', () => {
     t.apply('layer_complete', { layer: 1 }, 'd', 30);
     expect(t.layers[0]).toMatchObject({ status: 'complete', error: null, duration_ms: 20 });
     expect(t.layers[0]!.history.map((h) => h.status)).toEqual(['running', 'error', 'running', 'complete']);
+  });
+});
+
+describe('layer history bound', () => {
+  it('keeps only the latest transitions of a layer that cycles forever', () => {
+    const t = createLayerTracker();
+    for (let i = 0; i < 1000; i++) {
+      t.apply('layer_start', { layer: 1 }, `s${i}`, i);
+      t.apply('layer_complete', { layer: 1 }, `c${i}`, i + 0.5);
+    }
+    const history = t.layers[0]!.history;
+    expect(history).toHaveLength(MAX_LAYER_HISTORY);
+    expect(history[history.length - 1]).toEqual({ status: 'complete', at: 'c999' });
   });
 });
