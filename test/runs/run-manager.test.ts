@@ -1,0 +1,106 @@
+// The engine with real child processes and a real SQLite file: records, counts, layers, statuses, queueing.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/index.js';
+import { createRunManager } from '../../src/runs/run-manager.js';
+import { createHub } from '../../src/sinks/hub.js';
+import type { LogRecord, RunStatus } from '../../src/types.js';
+import { openStore, tempDir } from '../store/helpers.js';
+
+const fixture = (name: string) => path.resolve(__dirname, '../../fixtures/modules', name);
+
+function engine(modules: Record<string, unknown>, limits: Record<string, number> = {}) {
+  const dir = tempDir();
+  const config = validateConfig({ dataDir: dir, limits, modules }, path.join(dir, 'supervisor.config.json'), {});
+  const store = openStore();
+  const hub = createHub((error) => {
+    throw error;
+  });
+  const manager = createRunManager({ config, store, hub, pipeGraceMs: 500 });
+  return { config, store, hub, manager };
+}
+
+describe('run manager', () => {
+  it('turns a pipeline into records, counts, layers and a final status', async () => {
+    const { manager, store, hub } = engine({ demo: { command: 'node', args: [fixture('demo-pipeline.mjs'), '--fast'] } });
+    const live: LogRecord[] = [];
+    const statuses: RunStatus[] = [];
+    hub.subscribeRuns((info) => {
+      statuses.push(info.status);
+      if (info.status === 'queued') hub.subscribeRun(info.run_id, { records: (batch) => live.push(...batch) });
+    });
+    const run = manager.start('demo');
+    const info = await run.finished;
+
+    expect(info).toMatchObject({ status: 'failed', exit_code: 1, pipeline_status: 'partial', signal: null });
+    expect(statuses).toEqual(['queued', 'running', 'failed']);
+    expect(live.map((r) => r.seq)).toEqual(live.map((_, i) => i + 1));
+    expect(info.total_lines).toBe(live.length);
+    const sum = Object.values(info.counts).reduce((a, b) => a + b, 0);
+    expect(sum).toBe(live.length);
+    expect(info.layers.map((l) => l.status)).toEqual(['complete', 'complete', 'error', 'skipped', 'complete']);
+
+    const stored = store.getRun(info.run_id)!;
+    expect(stored.layers).toEqual(info.layers);
+    expect(store.readLogs(info.run_id, {}).logs).toEqual(live);
+    expect(manager.active(info.run_id)).toBeUndefined();
+  });
+
+  it('gives the pieces of a long line the level of its first piece', async () => {
+    const { manager } = engine({
+      long: { command: 'node', args: ['-e', "process.stderr.write('WARNING: ' + 'x'.repeat(2000) + '\\nERROR y\\n')"] },
+    }, { maxLineBytes: 256 });
+    const run = manager.start('long');
+    await run.finished;
+    const records = run.ring.tail(100);
+    const pieces = records.filter((r) => r.message.startsWith('WARNING') || r.continued);
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.every((r) => r.level === 'WARNING')).toBe(true);
+    expect(pieces.slice(1).every((r) => r.continued)).toBe(true);
+    expect(records[records.length - 1]).toMatchObject({ message: 'ERROR y', level: 'ERROR', stream: 'stderr' });
+  });
+
+  it('queues runs past maxConcurrentRuns and starts them as slots free', async () => {
+    const { manager } = engine({ quick: { command: 'node', args: ['-e', 'setTimeout(() => {}, 150)'] } }, { maxConcurrentRuns: 1 });
+    const first = manager.start('quick');
+    const second = manager.start('quick');
+    expect(first.info.status).toBe('running');
+    expect(second.info.status).toBe('queued');
+    await first.finished;
+    expect(second.info.status).toBe('running');
+    expect((await second.finished).status).toBe('succeeded');
+  });
+
+  it('cancels a queued run without starting it, and a running one via its process group', async () => {
+    const { manager } = engine({ hang: { command: 'node', args: [fixture('hang.mjs'), '--grandchild'], killGrace: '2s' } }, { maxConcurrentRuns: 1 });
+    const running = manager.start('hang');
+    const queued = manager.start('hang');
+    manager.cancel(queued.info.run_id);
+    expect(queued.info).toMatchObject({ status: 'cancelled', pid: null, started_at: null });
+    await new Promise<void>((resolve) => {
+      const check = () => (running.ring.tail(10).some((r) => /grandchild/.test(r.message)) ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    manager.cancel(running.info.run_id);
+    const info = await running.finished;
+    expect(info.status).toBe('cancelled');
+    // the grandchild got SIGTERM too (same group), so the pipes closed and nothing was abandoned
+    expect(running.ring.tail(100).some((r) => /stayed open/.test(r.message))).toBe(false);
+    expect(() => manager.cancel(info.run_id)).toThrow(/not running/);
+    expect(() => manager.cancel('run_nope')).toThrow(/no run/);
+  });
+
+  it('ends a run whose grandchild holds the pipes after the grace, and says why', async () => {
+    const { manager } = engine({ orphan: { command: 'node', args: [fixture('hang.mjs'), '--grandchild', '--parent-exits', '--grandchild-ms', '20000'] } });
+    const run = manager.start('orphan');
+    const info = await run.finished;
+    expect(info).toMatchObject({ status: 'succeeded', exit_code: 0 });
+    expect(run.ring.tail(100).some((r) => /stayed open/.test(r.message) && r.level === 'WARNING')).toBe(true);
+    process.kill(-info.pid!, 'SIGKILL');
+  });
+
+  it('refuses an unknown module with a clear error', () => {
+    const { manager } = engine({});
+    expect(() => manager.start('nope')).toThrow(/unknown module "nope"/);
+  });
+});
