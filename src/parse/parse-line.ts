@@ -31,8 +31,9 @@ function firstNonBlank(text: string): number {
 
 // JSON.parse throws on bad JSON and RangeError on absurd nesting: both mean "plain text".
 function parseObject(text: string): Record<string, unknown> | undefined {
-  const last = text.trimEnd();
-  if (last.charCodeAt(last.length - 1) !== 125 /* } */) return undefined;
+  let end = text.length - 1;
+  while (end > 0 && (text.charCodeAt(end) === 32 || text.charCodeAt(end) === 9)) end--;
+  if (text.charCodeAt(end) !== 125 /* } */) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

@@ -29,8 +29,19 @@ const GLOG_LEVEL: Record<string, Level> = { I: 'INFO', W: 'WARNING', E: 'ERROR',
 // Exact-case lookup first: most prefixes are already upper case, and toUpperCase allocates.
 const wordLevel = (word: string) => LEVEL_SYNONYMS.get(word) ?? LEVEL_SYNONYMS.get(word.toUpperCase());
 
+// The commonest prefixes, checked with startsWith before any regex (most captured lines are these).
+const COMMON: readonly [string, Level][] = [
+  ['INFO:', 'INFO'],
+  ['WARNING:', 'WARNING'],
+  ['ERROR:', 'ERROR'],
+  ['DEBUG:', 'DEBUG'],
+  ['WARN:', 'WARNING'],
+  ['CRITICAL:', 'CRITICAL'],
+];
+
 /** The level a plain-text line announces, or undefined when it has no recognised prefix. */
 export function detectTextLevel(text: string): Level | undefined {
+  for (const [prefix, level] of COMMON) if (text.startsWith(prefix)) return level;
   let pos = 0;
   while (pos < text.length && (text.charCodeAt(pos) === 32 || text.charCodeAt(pos) === 9)) pos++;
   if (pos === text.length) return undefined;

@@ -15,6 +15,8 @@ export function formatMicros(micros: number): string {
 export interface RunClock {
   /** the next timestamp of this run, never equal to or before the previous one */
   next(): string;
+  /** the next timestamp for a line read at the same moment as the previous one (a chunk's later lines) */
+  nextTie(): string;
   readonly lastMicros: number;
 }
 
@@ -27,6 +29,18 @@ export function createRunClock(now: () => number = nowMicros, startAfter = 0): R
     next() {
       const t = now();
       last = t > last ? t : last + 1;
+      return format();
+    },
+    nextTie() {
+      last += 1;
+      return format();
+    },
+    get lastMicros() {
+      return last;
+    },
+  };
+
+  function format(): string {
       const ms = Math.floor(last / 1000);
       if (ms !== cachedMs) {
         cachedMs = ms;
@@ -34,9 +48,5 @@ export function createRunClock(now: () => number = nowMicros, startAfter = 0): R
       }
       const us = last - ms * 1000;
       return cachedPrefix + (us < 10 ? '00' : us < 100 ? '0' : '') + us + 'Z';
-    },
-    get lastMicros() {
-      return last;
-    },
-  };
+  }
 }

@@ -93,7 +93,9 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     // A continued piece of a long line keeps the level its first piece had.
     const level = continued ? (lastLevel[stream] ?? parsed.level) : parsed.level;
     lastLevel[stream] = level;
-    const record: LogRecord = { seq: ++seq, timestamp: clock.next(), stream, level, message: parsed.message };
+    // Lines of one chunk were read at one moment: one clock read per batch, then 1 µs apart.
+    const timestamp = batch.length === 0 ? clock.next() : clock.nextTie();
+    const record: LogRecord = { seq: ++seq, timestamp, stream, level, message: parsed.message };
     if (parsed.event !== undefined) record.event = parsed.event;
     if (parsed.data !== undefined) record.data = parsed.data;
     if (continued) record.continued = true;

@@ -36,3 +36,16 @@ describe('run clock', () => {
     ]);
   });
 });
+
+describe('run clock ties within a chunk', () => {
+  it('nextTie steps 1 µs without reading the clock, and next never goes back', () => {
+    let reads = 0;
+    const base = Date.UTC(2025, 0, 1) * 1000;
+    const clock = createRunClock(() => (reads++, base));
+    expect(clock.next()).toBe('2025-01-01T00:00:00.000000Z');
+    expect(clock.nextTie()).toBe('2025-01-01T00:00:00.000001Z');
+    expect(clock.nextTie()).toBe('2025-01-01T00:00:00.000002Z');
+    expect(reads).toBe(1);
+    expect(clock.next()).toBe('2025-01-01T00:00:00.000003Z');
+  });
+});
