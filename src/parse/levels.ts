@@ -28,22 +28,31 @@ export const LEVEL_SYNONYMS: ReadonlyMap<string, Level> = new Map<string, Level>
 ]);
 
 const RANK: Record<Level, number> = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 3, CRITICAL: 4 };
+const DIGITS = /^\d+$/;
 
-/** A level from a name in any case, a synonym, or a pino/bunyan number (10 trace … 60 fatal). */
+/**
+ * A level from a name in any case or a synonym (`warn`, `Fatal`, GCP `EMERGENCY`), or a
+ * pino/bunyan number (10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal; also as a
+ * digit string). Anything else (GCP `DEFAULT`, numbers below 10, booleans…) is undefined.
+ */
 export function normalizeLevel(value: unknown): Level | undefined {
   if (typeof value === 'string') {
-    const direct = LEVEL_SYNONYMS.get(value.trim().toUpperCase());
-    if (direct) return direct;
-    const n = Number(value);
-    return value.trim() !== '' && Number.isFinite(n) ? levelFromNumber(n) : undefined;
+    // Exact match first: most values are already upper case, and trim/toUpperCase allocate.
+    const exact = LEVEL_SYNONYMS.get(value);
+    if (exact) return exact;
+    const word = value.trim();
+    if (word.length > 11) return undefined; // longer than any name: not a level, skip the work
+    const named = LEVEL_SYNONYMS.get(word.toUpperCase());
+    if (named) return named;
+    return DIGITS.test(word) ? levelFromNumber(Number(word)) : undefined;
   }
   if (typeof value === 'number') return levelFromNumber(value);
   return undefined;
 }
 
-/** pino/bunyan numbers: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */
+// pino/bunyan numbers; below 10 is not theirs (it may be a syslog priority), so we do not guess.
 function levelFromNumber(n: number): Level | undefined {
-  if (!Number.isFinite(n) || n < 0) return undefined;
+  if (!(n >= 10) || n === Infinity) return undefined;
   if (n < 30) return 'DEBUG';
   if (n < 40) return 'INFO';
   if (n < 50) return 'WARNING';

@@ -1,43 +1,31 @@
 // One line → one record: a structured event, a JSON log line, or plain text with a level prefix. Never throws.
 import type { ParsedLine, Stream } from '../types.js';
+import { isBlank, parseJsonObject } from './json-object.js';
 import { parseJsonLogLine } from './json-log-line.js';
 import { defaultLevelFor } from './levels.js';
 import { stripAnsi } from './strip-ansi.js';
 import { isStructuredEvent, parseStructuredEvent } from './structured-event.js';
 import { detectTextLevel } from './text-prefix.js';
 
-/** Parse one captured line (without its newline) from a stream. */
+const TRAILING_CR = /\r+$/;
+
+/**
+ * Parse one captured line (already decoded, without its newline) from a stream. The message is
+ * the line without ANSI codes and trailing `\r` (level prefix and timestamp kept) for plain text
+ * and unknown JSON shapes, the logger's message for JSON log lines, a summary for events.
+ */
 export function parseLine(raw: string, stream: Stream): ParsedLine {
-  let text = raw;
-  if (text.charCodeAt(text.length - 1) === 13) text = text.replace(/\r+$/, '');
-  text = stripAnsi(text);
-  const fallback = defaultLevelFor(stream);
+  // ANSI first: stripping "x\r\x1b[0m" exposes a trailing \r that must go too
+  let text = stripAnsi(raw);
+  if (text.charCodeAt(text.length - 1) === 13 /* \r */) text = text.replace(TRAILING_CR, '');
 
-  const first = firstNonBlank(text);
-  if (first >= 0 && text.charCodeAt(first) === 123 /* { */) {
-    const data = parseObject(text);
-    if (data) return isStructuredEvent(data) ? parseStructuredEvent(data) : parseJsonLogLine(data, text, fallback);
+  let first = 0;
+  while (first < text.length && isBlank(text.charCodeAt(first))) first++;
+  if (text.charCodeAt(first) === 123 /* { */) {
+    const data = parseJsonObject(text, first);
+    if (data) {
+      return isStructuredEvent(data) ? parseStructuredEvent(data) : parseJsonLogLine(data, text, defaultLevelFor(stream));
+    }
   }
-  return { level: detectTextLevel(text) ?? fallback, message: text };
-}
-
-function firstNonBlank(text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && c !== 9) return i;
-  }
-  return -1;
-}
-
-// JSON.parse throws on bad JSON and RangeError on absurd nesting: both mean "plain text".
-function parseObject(text: string): Record<string, unknown> | undefined {
-  let end = text.length - 1;
-  while (end > 0 && (text.charCodeAt(end) === 32 || text.charCodeAt(end) === 9)) end--;
-  if (text.charCodeAt(end) !== 125 /* } */) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  return { level: detectTextLevel(text) ?? defaultLevelFor(stream), message: text };
 }
