@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   DAEMON_RUNNING: { status: 409, hint: 'a daemon already owns this data dir: stop it or use it' },
   DAEMON_UNREACHABLE: { status: 503, hint: 'start it with `supervisor daemon`' },
   DAEMON_INSECURE_HOST: { status: 500, hint: 'set daemon.token or listen on 127.0.0.1/::1' },
+  DAEMON_PORT_IN_USE: { status: 500, hint: 'stop what listens there, or pick another port with --port or daemon.port' },
   SHUTTING_DOWN: { status: 503, hint: 'the daemon is stopping; retry against the next one' },
   USAGE: { status: 400, hint: 'see --help' },
   INTERNAL: { status: 500, hint: 'see the daemon log' },
