@@ -1,6 +1,7 @@
 // Embedded runs live in the CLI process that started them; a pid file per run lets another CLI cancel it.
 import fs from 'node:fs';
 import path from 'node:path';
+import { isPidAlive } from '../server/daemon-file.js';
 
 const dirOf = (dataDir: string) => path.join(dataDir, 'owners');
 
@@ -16,18 +17,8 @@ export function writeOwnerFile(dataDir: string, runId: string, pid = process.pid
 export function readOwnerPid(dataDir: string, runId: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(path.join(dirOf(dataDir), `${runId}.pid`), 'utf8'));
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && isPidAlive(pid) ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** Whether a process with this pid exists (signal 0 probes without signalling). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
