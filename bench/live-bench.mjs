@@ -53,11 +53,16 @@ async function startDaemon(root, tmp) {
   });
   const daemonFile = path.join(dataDir, 'daemon.json');
   const deadline = Date.now() + 20_000;
-  while (!fs.existsSync(daemonFile)) {
+  // daemon.json may exist a moment before it is complete: read until it parses.
+  let url;
+  while (!url) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('bench: the daemon did not start');
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    try {
+      url = JSON.parse(fs.readFileSync(daemonFile, 'utf8')).url;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
-  const { url } = JSON.parse(fs.readFileSync(daemonFile, 'utf8'));
   return { url, pid: child.pid, stop: () => new Promise((resolve) => (child.once('close', resolve), child.kill('SIGTERM'))) };
 }
 
