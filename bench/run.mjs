@@ -35,14 +35,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const summary = { machine: { cpus: os.cpus().length, node: process.version }, lines: LINES };
 const table = [];
 
-/** Wall time (s) and peak RSS (KiB) of a shell command, via GNU time. */
+/** Wall time (s), peak RSS (KiB) and CPU seconds (user + system, all its processes) of a shell command, via GNU time. */
 function timed(command) {
   const started = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', command], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, SUPERVISOR_EMBEDDED: '1' } });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'bash', '-c', command], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, SUPERVISOR_EMBEDDED: '1' } });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`bench command failed (${result.status}): ${command}\n${result.stderr}`);
-  const rssKiB = Number(result.stderr.trim().split('\n').pop());
-  return { seconds, rssKiB, stdout: result.stdout };
+  const [rssKiB, user, system] = result.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { seconds, rssKiB, cpuSeconds: user + system, stdout: result.stdout };
 }
 
 function captureSection() {
@@ -51,10 +51,19 @@ function captureSection() {
   const raw = [];
   const sup = [];
   const rss = [];
+  const rawCpu = [];
+  const supCpu = [];
+  const fixed = [];
   for (let i = 0; i < REPEAT; i++) {
-    raw.push(timed(`${flood} | cat > ${path.join(tmp, 'raw.out')}`).seconds);
+    const pipe = timed(`${flood} | cat > ${path.join(tmp, 'raw.out')}`);
+    raw.push(pipe.seconds);
+    rawCpu.push(pipe.cpuSeconds);
+    // The same command for one line: what every run pays whatever its size (Node start, imports, SQLite open, spawn).
+    // Before the big run, so `latest:flood` below is a 1M-line run.
+    fixed.push(timed(`${cli} run flood --quiet -- --lines 1`).seconds);
     const run = timed(`${cli} run flood --quiet -- --lines ${LINES}`);
     sup.push(run.seconds);
+    supCpu.push(run.cpuSeconds);
     rss.push(run.rssKiB);
   }
   const last = JSON.parse(timed(`${cli} logs latest:flood -n 1 --json`).stdout.trim());
@@ -72,11 +81,19 @@ function captureSection() {
     last_seq: last.seq,
     total_lines: show.total_lines,
     every_line_accounted: last.seq === LINES && show.total_lines === LINES,
-    runs: { raw, supervisor: sup },
+    // CPU seconds of each command (the flood included in both): on a 2-core box the run is CPU-bound
+    raw_pipe_cpu_s: median(rawCpu),
+    supervisor_cpu_s: median(supCpu),
+    // wall time of a 1-line run (startup and teardown), and the run's wall time without it
+    supervisor_fixed_s: median(fixed),
+    supervisor_streaming_s: supS - median(fixed),
+    runs: { raw, supervisor: sup, supervisor_fixed: fixed },
   };
   table.push(
     ['capture 1M lines → SQLite', `${(LINES / supS / 1000).toFixed(0)}k lines/s`, `raw pipe ${(LINES / rawS / 1000).toFixed(0)}k lines/s`, `${(supS / rawS).toFixed(2)}× (target ≤ 2.0×)`],
     ['peak RSS of supervisor run', `${(median(rss) / 1024).toFixed(0)} MiB`, '', ''],
+    ['CPU (user+sys, with the flood)', `${median(supCpu).toFixed(2)} s`, `raw pipe ${median(rawCpu).toFixed(2)} s`, ''],
+    ['fixed cost (1-line run)', `${median(fixed).toFixed(2)} s`, `streaming ${(supS - median(fixed)).toFixed(2)} s`, ''],
     ['every line accounted for', `last seq ${last.seq}`, `written ${LINES}`, summary.capture.every_line_accounted ? 'yes' : 'NO'],
   );
 }

@@ -13,8 +13,12 @@
 //   as bytes, so a character split across chunks decodes whole.
 // The output depends only on the bytes, never on where the chunks were cut.
 
+import { isAscii } from 'node:buffer';
+
 const LF = 10;
 const CR = 13;
+/** Chunks at least this long that are all ASCII are decoded once, whole; their lines are then substrings. */
+const WHOLE_DECODE_MIN = 1024;
 
 /** A line as the splitter hands it on, for callers that collect lines rather than stream them. */
 export interface SplitLine {
@@ -57,6 +61,9 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   let pendingEmpty = false;
   // The byte before the current piece was a bare `\r` (so an empty piece here is dropped).
   let afterBareCR = false;
+  // The chunk being pushed as a string, when it is all ASCII (byte offsets are then char offsets):
+  // one decode per chunk, and each line a cheap substring of it, instead of a decode per line.
+  let chunkText: string | undefined;
 
   // Emit buf[start, end) as pieces of at most max bytes, keeping any tail only if `keepTail`.
   const emitPieces = (buf: Buffer, start: number, end: number, keepTail: boolean): number => {
@@ -85,7 +92,7 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
     }
     // No carried bytes means no pieces of this line went out yet (a kept tail is never empty).
     if (end - start > max) emitPieces(chunk, start, end, false);
-    else if (end > start) onLine(chunk.toString('utf8', start, end), false);
+    else if (end > start) onLine(chunkText !== undefined ? chunkText.slice(start, end) : chunk.toString('utf8', start, end), false);
     else if (emptyOk) onLine('', false);
   };
 
@@ -112,6 +119,12 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   const push = (chunk: Buffer): void => {
     const len = chunk.length;
     if (len === 0) return;
+    chunkText = len >= WHOLE_DECODE_MIN && isAscii(chunk) ? chunk.toString('latin1') : undefined;
+    scan(chunk, len);
+    chunkText = undefined; // do not keep the chunk's text alive past its lines
+  };
+
+  const scan = (chunk: Buffer, len: number): void => {
     let pos = 0;
     if (afterCR) {
       afterCR = false;

@@ -41,12 +41,15 @@ export function createRunClock(now: () => number = nowMicros, startAfter = 0): R
   };
 
   function format(): string {
-      const ms = Math.floor(last / 1000);
-      if (ms !== cachedMs) {
-        cachedMs = ms;
-        cachedPrefix = new Date(ms).toISOString().slice(0, 23);
-      }
-      const us = last - ms * 1000;
-      return cachedPrefix + (us < 10 ? '00' : us < 100 ? '0' : '') + us + 'Z';
+    const ms = Math.floor(last / 1000);
+    if (ms !== cachedMs) {
+      cachedMs = ms;
+      cachedPrefix = new Date(ms).toISOString().slice(0, 23);
+    }
+    const us = last - ms * 1000;
+    return cachedPrefix + (MICRO_SUFFIXES[us] ?? `${String(us).padStart(3, '0')}Z`); // the table misses only a fractional µs
   }
 }
+
+// "000Z" … "999Z": a timestamp is then one concatenation (one small string) rather than three.
+const MICRO_SUFFIXES: readonly string[] = Array.from({ length: 1000 }, (_, us) => `${String(us).padStart(3, '0')}Z`);

@@ -69,6 +69,8 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
   const tracker = createLayerTracker(info.layers, info.pipeline_status);
   let seq = info.total_lines;
   let batch: LogRecord[] = [];
+  // batch's timestamps as µs, for the store (it would otherwise parse each string back)
+  let batchMicros: number[] = [];
   let changedLayers: Layer[] = [];
   const lastLevel: Partial<Record<Stream, Level>> = {};
   let saveTimer: NodeJS.Timeout | undefined;
@@ -95,6 +97,7 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     lastLevel[stream] = level;
     // Lines of one chunk were read at one moment: one clock read per batch, then 1 µs apart.
     const timestamp = batch.length === 0 ? clock.next() : clock.nextTie();
+    batchMicros.push(clock.lastMicros);
     const record: LogRecord = { seq: ++seq, timestamp, stream, level, message: parsed.message };
     if (parsed.event !== undefined) record.event = parsed.event;
     if (parsed.data !== undefined) record.data = parsed.data;
@@ -119,10 +122,12 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     commit() {
       if (batch.length === 0) return;
       const records = batch;
+      const micros = batchMicros;
       batch = [];
+      batchMicros = [];
       for (const record of records) ring.append(record);
       info.total_lines = seq;
-      deps.store.appendRecords(info.run_id, records);
+      deps.store.appendRecords(info.run_id, records, micros);
       deps.hub.publishRecords(info.run_id, records);
       if (changedLayers.length > 0) {
         const layers = changedLayers;

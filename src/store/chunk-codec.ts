@@ -56,9 +56,16 @@ export interface EncodedChunk extends ChunkSummary {
 }
 
 export interface ChunkEncoder {
-  /** encode records[from, to) (non-empty, seq strictly increasing) */
-  encode(records: readonly LogRecord[], from: number, to: number): EncodedChunk;
+  /**
+   * Encode records[from, to) (non-empty, seq strictly increasing). `micros`, when given, runs parallel to
+   * `records`: micros[i] is records[i].timestamp as µs (NaN where unknown), so the strings are not re-read.
+   */
+  encode(records: readonly LogRecord[], from: number, to: number, micros?: readonly number[]): EncodedChunk;
 }
+
+// µs in this range format as a canonical 27-character timestamp (years 0000–9999), so microsToIso gives the string back.
+const MIN_CANONICAL_MICROS = -62_167_219_200_000_000;
+const MAX_CANONICAL_MICROS = 253_402_300_800_000_000;
 
 const SCRATCH_BYTES = 1 << 20;
 
@@ -81,7 +88,7 @@ export function createChunkEncoder(): ChunkEncoder {
   };
 
   return {
-    encode(records, from, to) {
+    encode(records, from, to, micros) {
       const header: unknown[] = [];
       const messages: string[] = new Array(to - from);
       const levelCounts: ChunkSummary['levelCounts'] = [0, 0, 0, 0, 0];
@@ -94,7 +101,8 @@ export function createChunkEncoder(): ChunkEncoder {
         const level = levelCode(r.level)!;
         const stream = streamCode(r.stream)!;
         let code = stream | (level << 2);
-        let ts = codec.exactMicros(r.timestamp);
+        let ts = micros === undefined ? Number.NaN : micros[i]!;
+        if (!(ts >= MIN_CANONICAL_MICROS && ts < MAX_CANONICAL_MICROS && Number.isInteger(ts))) ts = codec.exactMicros(r.timestamp);
         if (ts !== ts) {
           code |= RAW_TIMESTAMP;
           ts = codec.toMicros(r.timestamp);

@@ -60,8 +60,11 @@ export interface Store {
   markUnfinishedLost(finishedAt: string, options?: { exceptRunners?: boolean }): string[];
   /** prune: finished runs created before the cutoff, with their layers and records; returns how many */
   deleteRunsOlderThan(cutoffIso: string): number;
-  /** buffered: writes a chunk when batchRecords are pending, on the flush timer, or on flush(); seqs must increase */
-  appendRecords(runId: string, records: LogRecord[]): void;
+  /**
+   * Buffered: writes a chunk when batchRecords are pending, on the flush timer, or on flush(); seqs must increase.
+   * `micros` (optional, parallel to records) gives each timestamp as µs so the writer need not parse the strings.
+   */
+  appendRecords(runId: string, records: LogRecord[], micros?: readonly number[]): void;
   /** write what is pending now, in one transaction (all runs, or one) */
   flush(runId?: string): void;
   /** see LogQuery; total counts the records matching level/stream/grep, cursors ignored */

@@ -52,7 +52,8 @@ export interface HeldRecords {
 }
 
 export interface LogWriter {
-  append(runId: string, records: readonly LogRecord[]): void;
+  /** `micros`, if given, is parallel to `records`: each timestamp as µs since the epoch (spares re-parsing the strings) */
+  append(runId: string, records: readonly LogRecord[], micros?: readonly number[]): void;
   /** write all held records now (one transaction) and close the open chunks */
   flush(runId?: string): void;
   /** the run's records not yet in a closed chunk, for readers to merge */
@@ -70,6 +71,8 @@ interface RunBuffer {
   runId: string;
   runPk: number;
   records: LogRecord[];
+  /** parallel to records: their timestamps in µs, NaN where the caller gave none */
+  micros: number[];
   /** records[0, written) are in the table as the open chunk */
   written: number;
   /** times the open chunk has been written */
@@ -106,7 +109,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
 
   // Write records[from, to) of a buffer as one chunk; returns how many of them are new to the table.
   const writeChunk = (buf: RunBuffer, from: number, to: number): number => {
-    const c = encoder.encode(buf.records, from, to);
+    const c = encoder.encode(buf.records, from, to, buf.micros);
     const [debug, info, warning, error, critical] = c.levelCounts;
     upsertChunk.run(
       buf.runPk, c.firstSeq, c.lastSeq, c.firstTs, c.lastTs, c.count, c.levelMask, c.streamMask,
@@ -137,6 +140,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
       stats.recordsWritten += fresh;
       if (full > 0) {
         buf.records = buf.records.slice(full);
+        buf.micros = buf.micros.slice(full);
         buf.written = 0;
         buf.writes = 0;
       }
@@ -173,6 +177,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     const drop = Math.max(excess, buf.written);
     stats.recordsDropped += drop - buf.written;
     buf.records = buf.records.slice(drop);
+    buf.micros = buf.micros.slice(drop);
     buf.written = 0;
     buf.writes = 0;
   };
@@ -204,13 +209,13 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     const runPk = options.runPk(runId);
     if (runPk === undefined) throw new SupervisorError('RUN_NOT_FOUND', `no run ${runId} in the store: insert it first`);
     const lastSeq = (selectLastSeq.get(runPk) as number | null) ?? 0;
-    const buf: RunBuffer = { runId, runPk, records: [], written: 0, writes: 0, lastSeq, appendedAt: 0 };
+    const buf: RunBuffer = { runId, runPk, records: [], micros: [], written: 0, writes: 0, lastSeq, appendedAt: 0 };
     buffers.set(runId, buf);
     return buf;
   };
 
   const writer: LogWriter = {
-    append(runId, records) {
+    append(runId, records, micros) {
       if (closed) throw new Error('the store is closed');
       if (records.length === 0) return;
       const buf = buffers.get(runId) ?? open(runId);
@@ -225,8 +230,14 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
         }
         prev = r.seq;
       }
-      if (buf.records.length === 0) buf.records = records.slice();
-      else for (const r of records) buf.records.push(r);
+      if (buf.records.length === 0) {
+        buf.records = records.slice();
+        buf.micros = micros !== undefined && micros.length === records.length ? micros.slice() : records.map(() => Number.NaN);
+      } else {
+        for (const r of records) buf.records.push(r);
+        if (micros !== undefined && micros.length === records.length) for (const m of micros) buf.micros.push(m);
+        else for (let i = 0; i < records.length; i++) buf.micros.push(Number.NaN);
+      }
       buf.lastSeq = prev;
       buf.appendedAt = options.now();
       if (buf.records.length >= batch) {

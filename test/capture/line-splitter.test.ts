@@ -298,6 +298,24 @@ describe('createLineSplitter: random inputs against the reference model', () => 
       expect(splitChunks([buf], max)).toEqual(want);
     }
   });
+
+  // Big all-ASCII chunks take the decode-once path; the lines must not differ.
+  it.each([3, 64, 65_536])('maxLineBytes %i: big ASCII chunks with random cuts', (max) => {
+    const ascii = ['a', 'b', 'c', ' ', '\n', '\r', '\r\n', '\n\n'].map((s) => Buffer.from(s));
+    const rand = seededRandom(5000 + max);
+    for (let round = 0; round < 40; round++) {
+      const pieces: Buffer[] = [];
+      const count = 1000 + Math.floor(rand() * 4000);
+      for (let k = 0; k < count; k++) pieces.push(rand() < 0.8 ? ascii[0]! : ascii[Math.floor(rand() * ascii.length)]!);
+      if (round % 4 === 0) pieces.splice(Math.floor(pieces.length / 2), 0, Buffer.from('é€😀'));
+      const buf = Buffer.concat(pieces);
+      const offsets: number[] = [];
+      for (let o = 0; o < buf.length; o += 1 + Math.floor(rand() * 3000)) offsets.push(o);
+      const want = splitReference(buf, max);
+      expect(splitChunks(cutAt(buf, offsets), max)).toEqual(want);
+      expect(splitChunks([buf], max)).toEqual(want);
+    }
+  });
 });
 
 describe('createLineSplitter: huge lines', () => {

@@ -27,6 +27,16 @@ describe('chunk codec', () => {
     expect(roundTrip(records).decoded).toStrictEqual(records);
   });
 
+  it('gives the same bytes when the caller passes the timestamps as µs (NaN where it has none)', () => {
+    const records = makeRecords(300);
+    records[7]!.timestamp = '2025-10-31T12:00:00.123Z'; // not canonical: kept as its string either way
+    const micros = records.map((r, i) => (i === 7 || i === 20 ? Number.NaN : isoToMicros(r.timestamp)));
+    const plain = Buffer.from(createChunkEncoder().encode(records, 0, records.length).body);
+    const chunk = createChunkEncoder().encode(records, 0, records.length, micros);
+    expect(Buffer.from(chunk.body).equals(plain)).toBe(true);
+    expect(decodeChunk(chunk.firstSeq, chunk.firstTs, Buffer.from(chunk.body), createTimestampCodec())).toStrictEqual(records);
+  });
+
   it('keeps a surrogate pair split across two records', () => {
     const records: LogRecord[] = [
       { seq: 1, timestamp: '2025-10-31T12:00:00.000001Z', stream: 'stdout', level: 'INFO', message: 'rocket \ud83d' },
