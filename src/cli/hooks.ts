@@ -1,7 +1,6 @@
 // The daemon-side pieces the CLI needs (`daemon`, `status`, talking to a live daemon), joined in one place.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createDaemonBackend } from './daemon-backend.js';
 import { createEmbeddedBackend } from './embedded-backend.js';
 import { statusCommand } from './commands/status-command.js';
 import type { CliHooks } from './program.js';
@@ -23,6 +22,8 @@ export const cliHooks: CliHooks = {
         await embedded.close();
       }
     };
+    // Loaded only when a daemon is up: embedded runs need no WebSocket client.
+    const { createDaemonBackend } = await import('./daemon-backend.js');
     return createDaemonBackend({ url: daemon.url, token: config.daemon.token }, prune);
   },
   async daemonCommand(ctx, opts) {
