@@ -75,25 +75,27 @@ export function createLayerStrip() {
     if (detail._layer === layer && layer.status !== 'running') return;
     detail._layer = layer;
     const ms = layerDurationMs(layer, now);
-    const rows = [
-      ['Status', layer.status],
-      ['Started', formatDateTime(layer.started_at)],
-      ['Finished', formatDateTime(layer.finished_at)],
-      ['Duration', formatDuration(ms)],
-    ];
+    const times = [
+      `started ${formatDateTime(layer.started_at)}`,
+      layer.finished_at ? `finished ${formatDateTime(layer.finished_at)}` : null,
+      formatDuration(ms),
+    ].filter(Boolean);
+    const hasMeta = layer.metadata && Object.keys(layer.metadata).length > 0;
     replaceChildren(
       detail,
       h('div', { class: 'layer-detail-head' },
         h('strong', null, `Layer ${layer.layer}`),
         layer.layer_name ? h('span', { class: 'layer-detail-name' }, layer.layer_name) : null,
         h('span', { class: 'layer-badge', dataset: { status: layer.status } }, layer.status),
+        h('span', { class: 'muted small' }, times.join(' · ')),
         h('button', { type: 'button', class: 'link-button', 'aria-label': 'Close', onClick: () => { selected = null; render(); } }, '×'),
       ),
-      h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
-      layer.error ? [h('h4', null, 'Error'), h('pre', { class: 'layer-error' }, String(layer.error))] : null,
-      layer.metadata && Object.keys(layer.metadata).length > 0
-        ? [h('h4', null, 'Metadata'), h('pre', { class: 'layer-meta' }, JSON.stringify(layer.metadata, null, 2))]
-        : null,
+      layer.error || hasMeta
+        ? h('div', { class: 'layer-detail-body' },
+          layer.error ? h('div', null, h('h4', null, 'Error'), h('pre', { class: 'layer-error' }, String(layer.error))) : null,
+          hasMeta ? h('div', null, h('h4', null, 'Metadata'), h('pre', { class: 'layer-meta' }, JSON.stringify(layer.metadata, null, 2))) : null,
+        )
+        : h('p', { class: 'muted small layer-detail-none' }, 'No error or metadata reported.'),
     );
   }
 

@@ -16,6 +16,7 @@ export function createLive({ onState = () => {}, onError = () => {}, onConnectFa
   const runSubs = new Map();
   const runsListeners = new Set();
   const reconnectListeners = new Set();
+  const openListeners = new Set();
   let ws = null;
   let attempt = 0;
   let failuresBeforeOpen = 0;
@@ -55,6 +56,7 @@ export function createLive({ onState = () => {}, onError = () => {}, onConnectFa
       onState('open');
       if (runsListeners.size > 0) send({ type: 'subscribe', topic: 'runs' });
       for (const [runId, sub] of runSubs) send(subscribeRunFrame(runId, sub));
+      for (const listener of [...openListeners]) listener();
       if (opens > 1) for (const listener of [...reconnectListeners]) listener();
       clearInterval(pingTimer);
       pingTimer = setInterval(heartbeat, PING_EVERY_MS);
@@ -180,6 +182,11 @@ export function createLive({ onState = () => {}, onError = () => {}, onConnectFa
     onReconnect(listener) {
       reconnectListeners.add(listener);
       return () => reconnectListeners.delete(listener);
+    },
+    /** Called each time the socket opened, after the subscriptions were sent (first time included). */
+    onOpen(listener) {
+      openListeners.add(listener);
+      return () => openListeners.delete(listener);
     },
     /** Test hook: close the socket as a network drop would; the client reconnects and resumes. */
     drop() {

@@ -5,7 +5,7 @@ import { formatClock } from './format.js';
 
 const ROW_H = 20;
 const DETAIL_LINE_H = 18;
-const DETAIL_MAX_LINES = 24;
+const DETAIL_MAX_LINES = 14;
 const DETAIL_PAD = 14;
 const OVERSCAN = 12;
 const LONG_MESSAGE = 160;
@@ -192,7 +192,7 @@ export function createLogViewer({ buffer, onFollowChange = () => {}, onNearTop =
       pool.push(row);
     }
     rows = next;
-    jump.hidden = follow;
+    jump.hidden = follow || atBottom();
     setText(jump, unseen > 0 ? `↓ ${unseen.toLocaleString('en-US')} new` : '↓ Latest');
   }
 

@@ -16,7 +16,7 @@ import { mergeRun } from './run-state.js';
 
 const LIST_LIMIT = 100;
 const KEEP_ROWS = 300;
-const REFRESH_ACTIVE_MS = 5000;
+const REFRESH_MS = 5000;
 
 const newestFirst = (a, b) =>
   (b.created_at ?? '').localeCompare(a.created_at ?? '') || (b.run_id ?? '').localeCompare(a.run_id ?? '');
@@ -182,7 +182,7 @@ export function createRunsView({ api, live, navigate }) {
       try {
         const list = await api.listRuns({ limit: LIST_LIMIT, module: filter.module, status: filter.status });
         if (disposed || token !== loadToken) return;
-        runs.clear();
+        // Merged, not replaced: a frame that came while the list was on its way is newer than the list.
         for (const run of list) upsert(run);
         render();
       } catch (error) {
@@ -190,10 +190,10 @@ export function createRunsView({ api, live, navigate }) {
       }
     }
 
-    // Running rows' counts change without lifecycle frames: refresh them now and then.
-    async function refreshActive() {
+    // Running rows' counts change without lifecycle frames, and a frame can slip between the list
+    // and the subscription: refresh now and then.
+    async function refresh() {
       if (disposed || document.hidden) return;
-      if (![...runs.values()].some((r) => ACTIVE_STATUSES.has(r.status))) return;
       try {
         const list = await api.listRuns({ limit: LIST_LIMIT, module: filter.module, status: filter.status });
         if (disposed) return;
@@ -283,14 +283,15 @@ export function createRunsView({ api, live, navigate }) {
       upsert(run);
       render();
     });
-    const stopReconnect = live.onReconnect(load);
+    // The list is read again once the runs topic is live, so no run falls between the two.
+    const stopOpen = live.onOpen(load);
     const ticker = setInterval(() => {
       for (const [id, row] of rows) {
         const run = runs.get(id);
         if (run && run.status === 'running') setText(row.cells.duration, formatDuration(runDurationMs(run)));
       }
     }, 1000);
-    const refresher = setInterval(refreshActive, REFRESH_ACTIVE_MS);
+    const refresher = setInterval(refresh, REFRESH_MS);
 
     loadModules();
     load();
@@ -298,7 +299,7 @@ export function createRunsView({ api, live, navigate }) {
     return () => {
       disposed = true;
       stopRuns();
-      stopReconnect();
+      stopOpen();
       clearInterval(ticker);
       clearInterval(refresher);
     };

@@ -56,7 +56,7 @@ describe.skipIf(!available)('dashboard (smoke)', () => {
     const row = page.locator(`tr.run-row[data-run-id="${run.run_id}"]`);
     await row.waitFor({ timeout: 10_000 });
     await expect.poll(() => row.getAttribute('data-status'), { timeout: 10_000 }).toBe('running');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'runs-view.png') });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'smoke-runs-view.png') });
 
     await page.goto(`${daemon.url}/runs/${run.run_id}`);
     await page.locator('.log-row').first().waitFor({ timeout: 10_000 });
@@ -69,7 +69,7 @@ describe.skipIf(!available)('dashboard (smoke)', () => {
     const seqs = await page.locator('.log-row').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.seq)));
     expect(seqs.length).toBeGreaterThan(0);
     expect(Math.max(...seqs)).toBe(finished.total_lines);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'run-view.png') });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'smoke-run-view.png') });
   });
 
   it('shows markup in log lines and layer names as text, running nothing', async () => {
