@@ -153,6 +153,8 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
       const pending = [...controls.keys()].map((id) => runs.get(id)!);
       if (cancel) for (const id of controls.keys()) controls.get(id)!.stop('cancelled');
       await Promise.all(pending.map((run) => run.finished));
+      // External runs go on without us: save their last counts and layers now (no save timer may outlive the store).
+      for (const run of runs.values()) if (!run.isFinal()) run.persist();
       store.flush();
     },
   };

@@ -53,6 +53,8 @@ export interface Run {
   transition(status: RunStatus, patch?: Partial<Pick<RunInfo, 'pid' | 'exit_code' | 'signal'>>): void;
   readonly finished: Promise<RunInfo>;
   isFinal(): boolean;
+  /** save the state now and stop the save timer: the daemon stops while the run goes on (an external run) */
+  persist(): void;
 }
 
 /** The time now as a run timestamp (created/started/finished times). */
@@ -163,6 +165,10 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     finished,
     isFinal() {
       return FINAL_STATUSES.has(info.status);
+    },
+    persist() {
+      run.commit();
+      save();
     },
   };
   return run;

@@ -39,7 +39,7 @@ describe('http app', () => {
       [{ method: 'POST', url: '/api/runs', headers: { 'content-type': 'application/json' }, payload: '[]' }, 400, 'BAD_REQUEST'],
       [{ method: 'POST', url: '/api/runs', headers: { 'content-type': 'application/json' }, payload: '' }, 400, 'BAD_REQUEST'],
       [{ method: 'POST', url: '/api/runs', headers: { 'content-type': 'application/json' }, payload: '{"module":"x"}' }, 404, 'MODULE_NOT_FOUND'],
-      [{ method: 'POST', url: '/api/runs', headers: { 'content-type': 'application/json' }, payload: '{"external":true,"name":"x"}' }, 400, 'BAD_REQUEST'],
+      [{ method: 'POST', url: '/api/runs', headers: { 'content-type': 'application/json' }, payload: '{"external":true,"name":"x"}' }, 401, 'BAD_API_KEY'],
       [{ method: 'POST', url: '/api/runs', headers: { 'content-type': 'application/json' }, payload: `{"module":"${'x'.repeat(1 << 20)}"}` }, 413, 'PAYLOAD_TOO_LARGE'],
       [{ method: 'GET', url: '/api/runs?limit=0' }, 400, 'BAD_REQUEST'],
       [{ method: 'GET', url: '/api/runs?before=yesterday' }, 400, 'BAD_CURSOR'],

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LiveGauges } from '../metrics.js';
 import type { ServerContext } from '../server-context.js';
 import { registerLogRoutes } from './log-routes.js';
+import { registerPushRoutes } from './push-routes.js';
 import { registerRunRoutes } from './run-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { registerStaticRoutes } from './static-routes.js';
@@ -13,6 +14,7 @@ import { registerSystemRoutes } from './system-routes.js';
 export function registerRoutes(app: FastifyInstance, ctx: ServerContext, gauges: () => LiveGauges): void {
   registerRunRoutes(app, ctx);
   registerLogRoutes(app, ctx);
+  registerPushRoutes(app, ctx);
   registerStreamRoutes(app, ctx);
   registerSessionRoutes(app, ctx);
   registerSystemRoutes(app, ctx, gauges);
