@@ -13,6 +13,8 @@ export interface Checkpointer {
   request(): void;
   /** checkpoints the worker has completed */
   completed(): number;
+  /** whether the worker thread is up (it starts after a few writes) */
+  running(): boolean;
   /** stop the worker (waits up to a bound for its connection to close) and hand checkpoints back to SQLite */
   close(): void;
 }
@@ -60,6 +62,8 @@ const COMPLETED = 2;
 /** WAL length past which the worker rewinds it, and how long that may hold the writer off at most. */
 const WAL_RESTART_BYTES = 64 * 1024 * 1024;
 const RESTART_WAIT_MS = 100;
+/** Writes before the worker starts: fewer leave at most a few chunks in the WAL, which close() takes care of. */
+const START_AFTER_WRITES = 8;
 /** SQLite's own default, restored when the worker is not there to do it. */
 const INLINE_AUTOCHECKPOINT_PAGES = 1000;
 
@@ -71,6 +75,8 @@ export function startCheckpointer(
   let mode: CheckpointMode = options.mode ?? 'worker';
   const state = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   let worker: Worker | undefined;
+  let closed = false;
+  let requests = 0;
 
   const fallBack = () => {
     mode = 'inline';
@@ -79,7 +85,10 @@ export function startCheckpointer(
     if (db.open) db.pragma(`wal_autocheckpoint = ${INLINE_AUTOCHECKPOINT_PAGES}`);
   };
 
-  if (mode === 'worker' && options.path !== ':memory:' && options.path !== '') {
+  // The worker starts once a few writes asked for a checkpoint: a command that only reads (runs, logs, show)
+  // or a run of a few lines never waits for a thread to load SQLite just to close it again; their small WAL
+  // is moved into the file when the last connection closes.
+  const startWorker = () => {
     try {
       worker = new Worker(WORKER_SOURCE, {
         eval: true,
@@ -95,10 +104,13 @@ export function startCheckpointer(
       worker.unref();
       worker.on('message', (message: { failed?: string }) => message.failed !== undefined && fallBack());
       worker.on('error', fallBack);
-      db.pragma('wal_autocheckpoint = 0');
     } catch {
       fallBack();
     }
+  };
+
+  if (mode === 'worker' && options.path !== ':memory:' && options.path !== '') {
+    db.pragma('wal_autocheckpoint = 0');
   } else {
     mode = 'inline';
   }
@@ -108,20 +120,28 @@ export function startCheckpointer(
       return mode;
     },
     request() {
+      if (mode !== 'worker' || closed) return;
+      if (!worker && ++requests < START_AFTER_WRITES) return;
+      if (!worker) startWorker();
       if (!worker || Atomics.compareExchange(state, PENDING, 0, 1) !== 0) return;
       worker.postMessage('checkpoint');
     },
     completed() {
       return Atomics.load(state, COMPLETED);
     },
+    running() {
+      return worker !== undefined;
+    },
     close() {
+      closed = true;
       const w = worker;
-      if (!w) return;
       worker = undefined;
-      w.postMessage('close');
-      // Synchronous on purpose: the caller closes its connection next, and the last one out cleans up the WAL.
-      Atomics.wait(state, CLOSED, 0, options.closeTimeoutMs ?? 2000);
-      if (db.open) db.pragma(`wal_autocheckpoint = ${INLINE_AUTOCHECKPOINT_PAGES}`);
+      if (w) {
+        w.postMessage('close');
+        // Synchronous on purpose: the caller closes its connection next, and the last one out cleans up the WAL.
+        Atomics.wait(state, CLOSED, 0, options.closeTimeoutMs ?? 2000);
+      }
+      if (mode === 'worker' && db.open) db.pragma(`wal_autocheckpoint = ${INLINE_AUTOCHECKPOINT_PAGES}`);
     },
   };
 }

@@ -45,6 +45,8 @@ export interface StoreStats extends WriterStats {
   /** checkpoints completed by the worker (0 in inline mode) */
   checkpoints: number;
   checkpointMode: CheckpointMode;
+  /** whether the checkpoint worker thread is up: only once the store has written a few chunks */
+  checkpointWorker: boolean;
 }
 
 export interface Store {
@@ -58,6 +60,10 @@ export interface Store {
   resolveRunRef(ref: string): string | undefined;
   /** crash recovery: runs left running or queued become lost; returns their ids (exceptRunners keeps remote runners' runs) */
   markUnfinishedLost(finishedAt: string, options?: { exceptRunners?: boolean }): string[];
+  /** the run a runner registered under an idempotency key, if any */
+  runForKey(runner: string, key: string): string | undefined;
+  /** remember the run a runner registered under an idempotency key */
+  saveRunKey(runner: string, key: string, runId: string): void;
   /** prune: finished runs created before the cutoff, with their layers and records; returns how many */
   deleteRunsOlderThan(cutoffIso: string): number;
   /**
@@ -107,6 +113,8 @@ export function createStore(options: StoreOptions): Store {
     listRuns: runs.listRuns,
     resolveRunRef: runs.resolveRunRef,
     markUnfinishedLost: runs.markUnfinishedLost,
+    runForKey: runs.runForKey,
+    saveRunKey: runs.saveRunKey,
     deleteRunsOlderThan(cutoffIso) {
       const deleted = runs.deleteRunsOlderThan(cutoffIso);
       writer.forget(deleted);
@@ -117,7 +125,7 @@ export function createStore(options: StoreOptions): Store {
     readLogs: reader.readLogs,
     iterateLogs: reader.iterateLogs,
     lastSeq: reader.lastSeq,
-    stats: () => ({ ...writer.stats(), checkpoints: checkpointer.completed(), checkpointMode: checkpointer.mode }),
+    stats: () => ({ ...writer.stats(), checkpoints: checkpointer.completed(), checkpointMode: checkpointer.mode, checkpointWorker: checkpointer.running() }),
     schemaVersion: () => readVersion(db),
     close() {
       if (!db.open) return;

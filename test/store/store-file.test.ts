@@ -18,7 +18,7 @@ describe('the SQLite file', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['chunks', 'layers', 'runs']);
+    expect(tables).toEqual(['chunks', 'layers', 'run_keys', 'runs']);
     db.close();
   });
 
@@ -63,18 +63,21 @@ describe('the SQLite file', () => {
     expect(JSON.parse(out)).toEqual({ n: 30, last: 30 });
   });
 
-  it('runs only the migrations a file lacks, in order, once', () => {
+  it('runs only the migrations a file lacks, in order, once: a version 1 file keeps its runs', () => {
     const file = path.join(tempDir(), 'old.db');
     const v1 = MIGRATIONS.slice(0, 1);
     const db = new Database(file);
     migrate(db, v1);
     db.prepare("INSERT INTO runs (run_id, module, args, status, created_at, created_us) VALUES ('r0', 'm', '[]', 'succeeded', 'x', 0)").run();
-    const v2 = [...v1, { version: v1[0]!.version + 1, name: 'test column', sql: 'ALTER TABLE runs ADD COLUMN note TEXT' }];
-    migrate(db, v2);
-    migrate(db, v2);
-    expect(readVersion(db)).toBe(v1[0]!.version + 1);
+    migrate(db, MIGRATIONS);
+    expect(readVersion(db)).toBe(SCHEMA_VERSION);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'run_keys'").pluck().get()).toBe(1);
+    const next = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, name: 'test column', sql: 'ALTER TABLE runs ADD COLUMN note TEXT' }];
+    migrate(db, next);
+    migrate(db, next);
+    expect(readVersion(db)).toBe(SCHEMA_VERSION + 1);
     expect(db.prepare('SELECT run_id, note FROM runs').all()).toEqual([{ run_id: 'r0', note: null }]);
-    expect(() => migrate(db, v1)).toThrow(/newer than this supervisor/);
+    expect(() => migrate(db, MIGRATIONS)).toThrow(/newer than this supervisor/);
     db.close();
     expect(() => createStore({ path: file })).toThrow(/newer than this supervisor/);
   });
@@ -90,13 +93,28 @@ describe('the SQLite file', () => {
 });
 
 describe('checkpoints on a worker thread', () => {
+  it('starts no checkpoint thread for a store that only reads or writes a few chunks, and leaves a clean file', () => {
+    const writer = openStore({ batchRecords: 100, checkpoint: 'worker' });
+    writer.insertRun(makeRun('r1'));
+    const records = makeRecords(300);
+    writer.appendRecords('r1', records);
+    writer.flush();
+    expect(writer.stats()).toMatchObject({ checkpointMode: 'worker', checkpointWorker: false, checkpoints: 0 });
+    writer.close();
+    expect(fs.existsSync(`${writer.path}-wal`)).toBe(false);
+    const reader = openStore({ path: writer.path, checkpoint: 'worker' });
+    expect(reader.readLogs('r1', {}).logs).toStrictEqual(records);
+    expect(reader.stats().checkpointWorker).toBe(false);
+    reader.close();
+  });
+
   it('moves the WAL into the file off the main thread, and leaves a clean file on close', async () => {
     const store = openStore({ batchRecords: 100, checkpoint: 'worker' });
     store.insertRun(makeRun('r1'));
     const records = makeRecords(5_000);
     for (let i = 0; i < records.length; i += 250) store.appendRecords('r1', records.slice(i, i + 250));
     store.flush();
-    expect(store.stats().checkpointMode).toBe('worker');
+    expect(store.stats()).toMatchObject({ checkpointMode: 'worker', checkpointWorker: true });
     await vi.waitFor(() => expect(store.stats().checkpoints).toBeGreaterThan(0), { timeout: 10_000 });
     store.close();
     expect(fs.existsSync(`${store.path}-wal`)).toBe(false);
