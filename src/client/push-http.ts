@@ -31,6 +31,8 @@ export interface PostOptions {
   timeoutMs: number;
   /** aborts the request (the logger was closed) */
   signal?: AbortSignal;
+  /** more request headers (Idempotency-Key) */
+  headers?: Record<string, string>;
 }
 
 /** POST a JSON body (already serialized) and return the parsed JSON answer; throws PushError. */
@@ -46,7 +48,7 @@ export async function postJson<T>(url: string, body: string, options: PostOption
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
     response = await options.fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey },
+      headers: { ...options.headers, 'content-type': 'application/json', 'x-api-key': options.apiKey },
       body,
       signal: controller.signal,
     });

@@ -1,5 +1,6 @@
 // A remote runner's log shipper: buffers entries, sends them in order in batches, retries without losing or
 // repeating any (client_seq makes a resend idempotent), and bounds its memory when the daemon is away.
+import { randomUUID } from 'node:crypto';
 import type { RunInfo } from '../types.js';
 import { backoffDelay, startWait, type Wait } from './backoff.js';
 import { createEntryQueue, type WireEntry } from './entry-queue.js';
@@ -158,7 +159,9 @@ export class RunLogger {
       });
     }
     const body = JSON.stringify({ external: true, name: this.#o.name, args: this.#o.args });
-    return this.#call<RunInfo>(`${this.#o.url}/api/runs`, body, this.#o.startAttempts).then((run) => {
+    // One key for every attempt: a retry after a lost answer gets the run the first attempt created.
+    const headers = { 'idempotency-key': randomUUID() };
+    return this.#call<RunInfo>(`${this.#o.url}/api/runs`, body, this.#o.startAttempts, { headers }).then((run) => {
       this.#run = run;
       return run.run_id;
     });
@@ -248,7 +251,7 @@ export class RunLogger {
   async #send(batch: WireBatch): Promise<void> {
     const real = batch.count - (batch.notice ? 1 : 0);
     try {
-      await this.#call(`${this.#runUrl()}/logs`, batch.body, Infinity, () => this.#waiters.length > 0 || this.#finishing !== undefined);
+      await this.#call(`${this.#runUrl()}/logs`, batch.body, Infinity, { keepAlive: () => this.#waiters.length > 0 || this.#finishing !== undefined });
       this.#stats.sent += real;
       this.#stats.batches++;
     } catch (error) {
@@ -272,10 +275,16 @@ export class RunLogger {
 
   // POST with retries on network errors, 5xx and 429; anything else is thrown at once. A backoff pause is
   // unref'd unless someone awaits the outcome (`keepAlive`): a pause must not hold a process open by itself.
-  async #call<T>(url: string, body: string, attempts: number, keepAlive: () => boolean = () => true): Promise<T> {
+  async #call<T>(
+    url: string,
+    body: string,
+    attempts: number,
+    { keepAlive = () => true, headers }: { keepAlive?: () => boolean; headers?: Record<string, string> } = {},
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await postJson<T>(url, body, { fetch: this.#o.fetch, apiKey: this.#o.apiKey, timeoutMs: this.#o.requestTimeoutMs, signal: this.#abort.signal });
+        const options = { fetch: this.#o.fetch, apiKey: this.#o.apiKey, timeoutMs: this.#o.requestTimeoutMs, signal: this.#abort.signal, headers };
+        return await postJson<T>(url, body, options);
       } catch (error) {
         if (!(error instanceof PushError) || !error.retryable || attempt >= attempts || this.#abandoned) throw error;
         const delay = backoffDelay(attempt, this.#o.backoff, error.retryAfterMs);

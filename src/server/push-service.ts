@@ -38,7 +38,8 @@ export interface PushResult {
 
 /** The three things a runner does, each checking its key first. */
 export interface PushService {
-  register(headers: IncomingHttpHeaders, body: unknown): RunInfo;
+  /** a new run (created), or the one a resend with the same Idempotency-Key registered before */
+  register(headers: IncomingHttpHeaders, body: unknown): { run: RunInfo; created: boolean };
   push(headers: IncomingHttpHeaders, runId: string, body: unknown): PushResult;
   finish(headers: IncomingHttpHeaders, runId: string, body: unknown): RunInfo;
   /** watch the external runs a previous daemon left running, so silent runners still end as lost */
@@ -55,6 +56,20 @@ const registerBody = z.object({
     .max(200, { error: 'at most 200 characters' }),
   args: z.array(z.string(), { error: 'expected an array of strings' }).max(1000).default([]),
 });
+
+// Idempotency-Key (the IETF httpapi draft's header): any visible ASCII, as a UUID or a random token is.
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** The registration's Idempotency-Key header, if sent; a malformed one is refused rather than ignored. */
+function idempotencyKey(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  const key = Array.isArray(value) ? value[0] : value;
+  if (key === undefined || !IDEMPOTENCY_KEY.test(key.trim())) {
+    throw new SupervisorError('BAD_REQUEST', 'Idempotency-Key: expected 1 to 200 visible ASCII characters, e.g. a UUID');
+  }
+  return key.trim();
+}
 
 // "success"/"error" are what pipelines say (pipeline_complete); the run statuses are what we store.
 const FINISH_STATUSES: Readonly<Record<string, RunStatus>> = {
@@ -121,11 +136,17 @@ export function createPushService(deps: PushDeps): PushService {
       const runner = auth.identify(headers);
       const parsed = registerBody.safeParse(body);
       if (!parsed.success) throw new SupervisorError('BAD_REQUEST', describeZodError(parsed.error));
+      const key = idempotencyKey(headers);
+      // A resend whose first answer was lost: the same run, however it stands now.
+      const known = key === undefined ? undefined : store.runForKey(runner, key);
+      const existing = known === undefined ? undefined : (manager.active(known)?.info ?? store.getRun(known));
+      if (existing) return { run: existing, created: false };
       const run = follow(manager.registerExternal(runner, parsed.data.name, parsed.data.args));
+      if (key !== undefined) store.saveRunKey(runner, key, run.info.run_id);
       seqs.start(run.info.run_id);
       staleness.touch(run.info.run_id, runner);
       logger.info({ runId: run.info.run_id, runner }, 'external run registered');
-      return run.info;
+      return { run: run.info, created: true };
     },
 
     push(headers, runId, body) {

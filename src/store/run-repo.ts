@@ -24,6 +24,10 @@ export interface RunRepo {
   markUnfinishedLost(finishedAt: string, options?: { exceptRunners?: boolean }): string[];
   /** delete finished runs created before the cutoff, with their layers and chunks; returns their ids */
   deleteRunsOlderThan(cutoffIso: string): string[];
+  /** the run a runner registered under an idempotency key, if any */
+  runForKey(runner: string, key: string): string | undefined;
+  /** remember the run a runner registered under an idempotency key */
+  saveRunKey(runner: string, key: string, runId: string): void;
 }
 
 interface RunRow {
@@ -95,6 +99,9 @@ export function createRunRepo(db: Database.Database): RunRepo {
   const selectOld = db.prepare(`SELECT run_pk, run_id FROM runs WHERE created_us < ? AND status NOT IN ${UNFINISHED}`);
   const deleteChunks = db.prepare('DELETE FROM chunks WHERE run_pk = ?');
   const deleteRun = db.prepare('DELETE FROM runs WHERE run_pk = ?');
+  const deleteKeys = db.prepare('DELETE FROM run_keys WHERE run_pk = ?');
+  const selectKeyed = db.prepare('SELECT r.run_id FROM run_keys k JOIN runs r USING (run_pk) WHERE k.runner = ? AND k.key = ?').pluck();
+  const insertKey = db.prepare('INSERT OR IGNORE INTO run_keys (runner, key, run_pk) SELECT ?, ?, run_pk FROM runs WHERE run_id = ?');
   const listStatements = new Map<string, Database.Statement>();
 
   const writeLayers = (runPk: number, layers: readonly Layer[]) => {
@@ -190,10 +197,17 @@ export function createRunRepo(db: Database.Database): RunRepo {
       for (const { run_pk } of old) {
         deleteChunks.run(run_pk);
         deleteLayers.run(run_pk);
+        deleteKeys.run(run_pk);
         deleteRun.run(run_pk);
       }
       return old.map((r) => r.run_id);
     }),
+    runForKey(runner, key) {
+      return selectKeyed.get(runner, key) as string | undefined;
+    },
+    saveRunKey(runner, key, runId) {
+      insertKey.run(runner, key, runId);
+    },
   };
   return repo;
 }

@@ -78,6 +78,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX chunks_by_last_ts ON chunks (run_pk, last_ts);
     `,
   },
+  {
+    version: 2,
+    name: 'registration keys of external runs',
+    sql: `
+      -- A runner's Idempotency-Key for POST /api/runs: a resent registration answers with the same run.
+      CREATE TABLE run_keys (
+        runner  TEXT NOT NULL,
+        key     TEXT NOT NULL,
+        run_pk  INTEGER NOT NULL,
+        PRIMARY KEY (runner, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX run_keys_by_run ON run_keys (run_pk);
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

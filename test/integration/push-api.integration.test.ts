@@ -42,6 +42,24 @@ describe('registering an external run', () => {
     expect(listed.map((r) => r.run_id)).toContain(run.run_id);
   });
 
+  it('answers a resend with the same Idempotency-Key with the run it created (200), per runner', async () => {
+    const body = { external: true, name: 'keyed' };
+    const first = await post<RunInfo>(d, '/api/runs', body, 'k1', { 'idempotency-key': 'job-42' });
+    const again = await post<RunInfo>(d, '/api/runs', body, 'k1', { 'idempotency-key': 'job-42' });
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.run_id).toBe(first.body.run_id);
+    const other = await post<RunInfo>(d, '/api/runs', body, 'k2', { 'idempotency-key': 'job-42' });
+    expect(other.status).toBe(201);
+    expect(other.body).toMatchObject({ runner: 'scraper-02' });
+    expect(other.body.run_id).not.toBe(first.body.run_id);
+    const fresh = await post<RunInfo>(d, '/api/runs', body, 'k1', { 'idempotency-key': 'job-43' });
+    expect(fresh.status).toBe(201);
+    expect(fresh.body.run_id).not.toBe(first.body.run_id);
+    const bad = await post(d, '/api/runs', body, 'k1', { 'idempotency-key': 'has spaces inside' });
+    expect(errorOf(bad)).toEqual([400, 'BAD_REQUEST']);
+    expect(bad.body.error.message).toMatch(/^Idempotency-Key: /);
+  });
+
   it('refuses no key and an unknown key (401 BAD_API_KEY) and a bad body (400)', async () => {
     expect(errorOf(await post(d, '/api/runs', { external: true, name: 'x' }))).toEqual([401, 'BAD_API_KEY']);
     expect(errorOf(await post(d, '/api/runs', { external: true, name: 'x' }, 'wrong'))).toEqual([401, 'BAD_API_KEY']);
@@ -207,6 +225,10 @@ describe('finishing', () => {
     expect((await post(d, `/api/runs/${failed.run_id}/finish`, { status: 'error', exit_code: 2 }, 'k1')).body).toMatchObject({ status: 'failed', exit_code: 2 });
     const cancelled = await register();
     expect((await post(d, `/api/runs/${cancelled.run_id}/finish`, { status: 'CANCELLED' }, 'k1')).body).toMatchObject({ status: 'cancelled', exit_code: null });
+    const open = await register();
+    await push(open.run_id, [{ event: 'layer_start', layer: 1, layer_name: 'fetch' }]);
+    const closed = await post<RunInfo>(d, `/api/runs/${open.run_id}/finish`, { status: 'succeeded', exit_code: 0 }, 'k1');
+    expect(closed.body.layers).toMatchObject([{ layer: 1, status: 'error', error: 'the runner finished the run without finishing this layer' }]);
     const bad = await register();
     expect(errorOf(await post(d, `/api/runs/${bad.run_id}/finish`, { status: 'done' }, 'k1'))).toEqual([400, 'BAD_REQUEST']);
     expect(errorOf(await post(d, `/api/runs/${bad.run_id}/finish`, { status: 'failed', exit_code: 1.5 }, 'k1'))).toEqual([400, 'BAD_REQUEST']);

@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RunLogger } from '../../src/client/index.js';
 import { createDaemon, type Daemon } from '../../src/server/index.js';
 import type { LogRecord, RunInfo } from '../../src/types.js';
-import { checkSeqs, cleanupDaemons, connectWs, startTestDaemon, testConfig } from './helpers/daemon-harness.js';
+import { checkSeqs, cleanupDaemons, connectWs, freePort, startTestDaemon, testConfig } from './helpers/daemon-harness.js';
 
 const RUNNERS = { 'scraper-01': { apiKey: 'k1' }, 'scraper-02': { apiKey: 'k2' } };
 const loggers: RunLogger[] = [];
@@ -71,7 +71,8 @@ describe('a runner pushing to a live daemon', () => {
 
   it('stores each entry once when answers are lost after the daemon stored the batch', async () => {
     const d = await startTestDaemon({ runners: RUNNERS });
-    const proxy = await startLossyProxy(d.url, 3);
+    let pushes = 0;
+    const proxy = await startLossyProxy(d.url, (path) => path.endsWith('/logs') && ++pushes % 3 === 0);
     const logger = newLogger(proxy.url, { flushEvery: 25, maxBatchEntries: 25 });
     const runId = await logger.start();
     for (let i = 1; i <= 500; i++) {
@@ -82,6 +83,20 @@ describe('a runner pushing to a live daemon', () => {
     expect(proxy.cut()).toBeGreaterThanOrEqual(5);
     expect(logger.stats().retries).toBeGreaterThanOrEqual(proxy.cut());
     expectMessages(await allLogs(d.url, runId), 500);
+  });
+
+  it('registers one run when the answer to the registration is lost (Idempotency-Key)', async () => {
+    const d = await startTestDaemon({ runners: RUNNERS });
+    let registrations = 0;
+    const proxy = await startLossyProxy(d.url, (path) => path === '/api/runs' && ++registrations === 1);
+    const logger = newLogger(proxy.url, { name: 'once-only' });
+    const runId = await logger.start();
+    logger.info('m1');
+    await logger.finish({ status: 'success' });
+    expect([proxy.cut(), registrations]).toEqual([1, 2]);
+    const runs = (await d.json<{ runs: RunInfo[] }>('/api/runs?runner=scraper-01')).body.runs.filter((r) => r.module === 'once-only');
+    expect(runs.map((r) => [r.run_id, r.status])).toEqual([[runId, 'succeeded']]);
+    expectMessages(await allLogs(d.url, runId), 1);
   });
 
   it("refuses another runner's run: the logger reports 403 and stops", async () => {
@@ -162,30 +177,20 @@ function postFresh(url: string, body: unknown, key: string): Promise<{ status: n
 }
 
 /** A port nothing listens on now (bound once on port 0, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A proxy that forwards to the daemon but, for every `every`-th push, cuts the connection after the daemon answered. */
-async function startLossyProxy(target: string, every: number): Promise<{ url: string; cut(): number }> {
-  let pushes = 0;
+/** A proxy that forwards every request and, for those `lose` picks, cuts the connection after the daemon answered. */
+async function startLossyProxy(target: string, lose: (path: string) => boolean): Promise<{ url: string; cut(): number }> {
   let cut = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       const headers: Record<string, string> = {};
-      for (const name of ['content-type', 'x-api-key']) if (typeof req.headers[name] === 'string') headers[name] = req.headers[name] as string;
+      for (const name of ['content-type', 'x-api-key', 'idempotency-key']) if (typeof req.headers[name] === 'string') headers[name] = req.headers[name] as string;
       const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers, body: Buffer.concat(chunks) });
       const body = await upstream.text();
-      if (req.url!.endsWith('/logs') && upstream.ok && ++pushes % every === 0) {
+      if (upstream.ok && lose(req.url!)) {
         cut++;
         req.socket.destroy(); // stored upstream, but the runner never hears it
         return;

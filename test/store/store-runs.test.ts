@@ -122,6 +122,7 @@ describe('runs', () => {
     store.insertRun(makeRun('old_running', { created_at: '2025-09-01T00:00:00.000000Z', status: 'running' }));
     store.insertRun(makeRun('new', { created_at: '2025-10-30T00:00:00.000000Z', status: 'failed', layers: [layer(1)] }));
     for (const id of ['old', 'old_running', 'new']) store.appendRecords(id, makeRecords(25));
+    store.saveRunKey('r1', 'key-old', 'old');
     expect(store.deleteRunsOlderThan('2025-10-01T00:00:00Z')).toBe(1);
     expect(store.getRun('old')).toBeUndefined();
     expect(store.readLogs('old', {})).toEqual({ logs: [], total: 0 });
@@ -130,10 +131,28 @@ describe('runs', () => {
     store.flush();
     const db = new Database(store.path, { readonly: true });
     const perRun = db.prepare('SELECT r.run_id, count(c.chunk_id) AS chunks FROM runs r LEFT JOIN chunks c USING (run_pk) GROUP BY r.run_id ORDER BY r.run_id').all();
-    const orphans = db.prepare('SELECT (SELECT count(*) FROM chunks WHERE run_pk NOT IN (SELECT run_pk FROM runs)) + (SELECT count(*) FROM layers WHERE run_pk NOT IN (SELECT run_pk FROM runs)) AS n').get();
+    const orphans = db
+      .prepare(
+        `SELECT (SELECT count(*) FROM chunks WHERE run_pk NOT IN (SELECT run_pk FROM runs))
+              + (SELECT count(*) FROM layers WHERE run_pk NOT IN (SELECT run_pk FROM runs))
+              + (SELECT count(*) FROM run_keys WHERE run_pk NOT IN (SELECT run_pk FROM runs)) AS n`,
+      )
+      .get();
     db.close();
     expect(perRun).toEqual([{ run_id: 'new', chunks: 3 }, { run_id: 'old_running', chunks: 3 }]);
     expect(orphans).toEqual({ n: 0 });
     expect(() => store.deleteRunsOlderThan('last tuesday')).toThrow(expect.objectContaining({ code: 'SUP_ERR_BAD_CURSOR' }));
+  });
+
+  it('remembers the run a runner registered under an idempotency key, per runner, across a reopen', () => {
+    const store = openStore();
+    store.insertRun(makeRun('ext_a', { runner: 'r1', status: 'running' }));
+    store.saveRunKey('r1', 'k-1', 'ext_a');
+    store.saveRunKey('r1', 'k-1', 'ext_a'); // a second save of the same key changes nothing
+    expect(store.runForKey('r1', 'k-1')).toBe('ext_a');
+    expect(store.runForKey('r2', 'k-1')).toBeUndefined();
+    expect(store.runForKey('r1', 'k-2')).toBeUndefined();
+    store.close();
+    expect(openStore({ path: store.path }).runForKey('r1', 'k-1')).toBe('ext_a');
   });
 });

@@ -48,7 +48,8 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): voi
       if (!ctx.externalRuns) {
         throw new SupervisorError('BAD_REQUEST', 'external: runs pushed by remote runners are not supported by this daemon');
       }
-      return reply.code(201).send(await ctx.externalRuns(request, reply, body as Record<string, unknown>));
+      const { run, created } = await ctx.externalRuns(request, reply, body as Record<string, unknown>);
+      return reply.code(created ? 201 : 200).send(run);
     }
     if (!ctx.auth.check(request.headers)) {
       throw new SupervisorError('UNAUTHORIZED', 'starting a run needs the daemon token: send Authorization: Bearer <token>');
