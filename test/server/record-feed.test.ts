@@ -8,6 +8,7 @@ import { validateConfig } from '../../src/config/index.js';
 import type { Run } from '../../src/runs/run.js';
 import { createRunManager } from '../../src/runs/run-manager.js';
 import { createRecordFeed, type FeedTarget } from '../../src/server/record-feed.js';
+import { createReplayPages } from '../../src/server/replay-pages.js';
 import { createHub } from '../../src/sinks/hub.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import type { Layer, LogRecord } from '../../src/types.js';
@@ -41,13 +42,17 @@ function push(run: Run, n: number) {
 /** A target that records what it gets; `onReady` runs after each replay page. */
 function collector(onReady: () => void = () => {}) {
   const records: LogRecord[] = [];
+  const batches: (readonly LogRecord[])[] = [];
   const layers: Layer[] = [];
   let completed: { status: string; exit_code: number | null } | undefined;
   let pages = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const target: FeedTarget = {
-    records: (batch) => records.push(...batch),
+    records(batch) {
+      batches.push(batch);
+      records.push(...batch);
+    },
     layer: (layer) => layers.push(structuredClone(layer)),
     complete(info) {
       completed = info;
@@ -62,7 +67,7 @@ function collector(onReady: () => void = () => {}) {
       throw error;
     },
   };
-  return { target, records, layers, finished, get completed() {
+  return { target, records, batches, layers, finished, get completed() {
     return completed;
   }, get pages() {
     return pages;
@@ -78,7 +83,7 @@ describe('record feed', () => {
     const run = manager.registerExternal('runner', 'job');
     for (let i = 0; i < 20; i++) push(run, 50); // 1000 records; the ring holds the last 50
     const got = collector(() => got.pages <= 10 && push(run, 7)); // the run keeps writing between pages
-    const feed = createRecordFeed({ store, hub, manager, pageSize: 100 }, run.info.run_id, 0, got.target);
+    const feed = createRecordFeed({ store, hub, manager, pages: createReplayPages(100, 8) }, run.info.run_id, 0, got.target);
     feed.start();
     expect(seqs(got.records)).toEqual(range(1, 100)); // the first page is read in the same tick
     while (got.records.length < run.info.total_lines) await new Promise((resolve) => setImmediate(resolve));
@@ -95,7 +100,7 @@ describe('record feed', () => {
     const run = manager.registerExternal('runner', 'job');
     push(run, 30);
     const got = collector();
-    const feed = createRecordFeed({ store, hub, manager, pageSize: 100 }, run.info.run_id, 40, got.target);
+    const feed = createRecordFeed({ store, hub, manager, pages: createReplayPages(100, 8) }, run.info.run_id, 40, got.target);
     feed.start();
     push(run, 20); // seqs 31..50: only 41..50 are new to this subscriber
     expect(seqs(got.records)).toEqual(range(41, 50));
@@ -112,7 +117,7 @@ describe('record feed', () => {
     await run.finished;
     expect(manager.active(run.info.run_id)).toBeUndefined();
     const got = collector();
-    createRecordFeed({ store, hub, manager, pageSize: 100 }, run.info.run_id, 0, got.target).start();
+    createRecordFeed({ store, hub, manager, pages: createReplayPages(100, 8) }, run.info.run_id, 0, got.target).start();
     await got.finished;
     expect(seqs(got.records)).toEqual(range(1, 250));
     expect(got.completed).toEqual({ status: 'failed', exit_code: 3 });
@@ -128,7 +133,7 @@ describe('record feed', () => {
         run.commit();
       }
     });
-    createRecordFeed({ store, hub, manager, pageSize: 100 }, run.info.run_id, 0, got.target).start();
+    createRecordFeed({ store, hub, manager, pages: createReplayPages(100, 8) }, run.info.run_id, 0, got.target).start();
     await new Promise((resolve) => setTimeout(resolve, 0));
     while (got.records.length < 301) await new Promise((resolve) => setImmediate(resolve));
     expect(got.layers.map((l) => [l.layer, l.status])).toEqual([[1, 'running']]);
@@ -136,5 +141,27 @@ describe('record feed', () => {
     await got.finished;
     expect(seqs(got.records)).toEqual(range(1, 301));
     expect(got.layers.at(-1)).toMatchObject({ layer: 1, status: 'error' });
+  });
+
+  it('subscribers catching up on one backlog share its pages: cut at page boundaries, read and serialized once', async () => {
+    const { store, hub, manager } = engine(10);
+    const run = manager.registerExternal('runner', 'job');
+    push(run, 450); // pages 1–100 … 301–400 are full; 401–450 is not
+    run.transition('succeeded', { exit_code: 0 });
+    await run.finished;
+    const pages = createReplayPages(100, 8);
+    const first = collector();
+    const second = collector();
+    createRecordFeed({ store, hub, manager, pages }, run.info.run_id, 0, first.target).start();
+    createRecordFeed({ store, hub, manager, pages }, run.info.run_id, 137, second.target).start();
+    await Promise.all([first.finished, second.finished]);
+    expect(seqs(first.records)).toEqual(range(1, 450));
+    expect(seqs(second.records)).toEqual(range(138, 450));
+    // the second starts with a short read up to the boundary, then asks for the very pages the first got
+    expect(second.batches.map((b) => [b[0]!.seq, b.at(-1)!.seq])).toEqual([[138, 200], [201, 300], [301, 400], [401, 450]]);
+    expect(second.batches[1]).toBe(first.batches[2]);
+    expect(second.batches[2]).toBe(first.batches[3]);
+    expect(second.batches[3]).not.toBe(first.batches[4]); // a partial page is read for each
+    expect(pages.size()).toBe(4);
   });
 });

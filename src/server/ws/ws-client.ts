@@ -25,7 +25,7 @@ export interface WsClient {
 interface Subscription {
   runId: string;
   feed: RecordFeed | undefined;
-  pending: LogRecord[][];
+  pending: (readonly LogRecord[])[];
   /** layer changes since the last flush, latest state per layer: sent after the records of the same round */
   pendingLayers: Map<number, Layer>;
   /** last seq handed to the socket: where a lagged client resumes */
@@ -111,7 +111,7 @@ export function attachWsClient(ctx: ServerContext, ws: WebSocket, socket: Duplex
     subs.set(runId, sub);
     sendControl({ type: 'run', run: info });
     const live = () => subs.get(runId) === sub;
-    sub.feed = createRecordFeed({ store: ctx.store, hub: ctx.hub, manager: ctx.manager, pageSize: ctx.limits.replayPageSize }, runId, start, {
+    sub.feed = createRecordFeed({ store: ctx.store, hub: ctx.hub, manager: ctx.manager, pages: ctx.replayPages }, runId, start, {
       records(records) {
         if (!live()) return;
         sub.pending.push(records);
