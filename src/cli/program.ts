@@ -1,6 +1,7 @@
 // The `supervisor` command line: commander wiring only; each command lives in its own file.
 import { Command, CommanderError, Option } from 'commander';
 import { SupervisorError, toSupervisorError } from '../errors.js';
+import { PACKAGE_VERSION } from '../package-info.js';
 import { createCommandContext, type BackendChooser, type CliIO, type CommandContext } from './context.js';
 import { cancelCommand } from './commands/cancel-command.js';
 import { logsCommand } from './commands/logs-command.js';
@@ -33,6 +34,7 @@ export async function runCli(argv: string[], io: CliIO, hooks: CliHooks = {}): P
 
   program
     .description('Run data pipelines as supervised child processes; capture, store and stream every line they print.')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .option('-c, --config <path>', 'config file (default: $SUPERVISOR_CONFIG, else the nearest supervisor.config.json)')
     .showHelpAfterError('(run `supervisor --help` for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })

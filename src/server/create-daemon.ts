@@ -14,8 +14,9 @@ import { claimDaemonFile, clearStaleDaemonFile, releaseDaemonFile, type DaemonFi
 import { dialHost, formatUrl, isLoopbackHost, ownOrigins } from './host-policy.js';
 import { buildHttpApp } from './http-app.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { PACKAGE_ROOT, readPackageVersion } from './package-version.js';
+import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-info.js';
 import { startRetention, type Retention } from './retention.js';
+import { createReplayPages } from './replay-pages.js';
 import type { ServerContext, ServerLimits } from './server-context.js';
 import { createWsGateway } from './ws/ws-gateway.js';
 
@@ -63,6 +64,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   wsPingMs: 30_000,
   ssePingMs: 15_000,
   replayPageSize: 5000,
+  // 8 × 5000 records: ~40k records of backlog shared, a few MB of JSON at most
+  replayPagesKept: 8,
 };
 
 /** The default daemon logger: JSON lines on stderr, level from $LOG_LEVEL. */
@@ -95,6 +98,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
 
   let bound: { host: string; port: number; origins: ReadonlySet<string> } | undefined;
   let closing = false;
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const ctx: ServerContext = {
     config,
     store,
@@ -103,9 +107,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
     auth: createAuth(config.daemon.token),
     metrics,
     logger,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
+    replayPages: createReplayPages(limits.replayPageSize, limits.replayPagesKept),
     publicDir: options.publicDir ?? path.join(PACKAGE_ROOT, 'public'),
-    version: readPackageVersion(),
+    version: PACKAGE_VERSION,
     startedAt,
     bound: () => bound,
     isClosing: () => closing,

@@ -1,7 +1,9 @@
 // The CLI with no daemon: runs execute in-process, queries read SQLite directly.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogRecord, RunInfo } from '../../src/types.js';
-import { createSandbox, exited, fixture, printed, waitFor, type Sandbox } from './helpers/cli.js';
+import { createSandbox, exited, fixture, printed, ROOT, waitFor, type Sandbox } from './helpers/cli.js';
 
 let box: Sandbox;
 
@@ -242,6 +244,14 @@ describe('errors a user meets', () => {
     const result = await box.cli(['logs', 'run_20000101_000000_x_abcdef']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/no run matches/);
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const result = await box.cli([flag]);
+      expect(result).toMatchObject({ code: 0, stdout: `${version}\n` });
+    }
   });
 
   it('usage mistakes: exit 2', async () => {

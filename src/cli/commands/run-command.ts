@@ -1,9 +1,10 @@
 // `supervisor run <module> [-- args]`: start a run, show it live, exit with the module's exit code.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { formatDuration } from '../../config/duration.js';
 import { SupervisorError } from '../../errors.js';
+import { PACKAGE_ROOT } from '../../package-info.js';
 import { createRunId } from '../../runs/run-id.js';
 import type { Layer, LogRecord, RunInfo } from '../../types.js';
 import type { CommandContext } from '../context.js';
@@ -86,7 +87,7 @@ async function detachEmbedded(ctx: CommandContext, module: string, args: string[
     throw new SupervisorError('MODULE_NOT_FOUND', `unknown module "${module}" (configured: ${Object.keys(ctx.config.modules).join(', ') || 'none'})`);
   }
   const runId = createRunId(module);
-  const bin = fileURLToPath(new URL('../../../bin/supervisor.js', import.meta.url));
+  const bin = path.join(PACKAGE_ROOT, 'bin/supervisor.js');
   const child = spawn(
     process.execPath,
     [bin, 'run', module, '--quiet', '--as-run-id', runId, '--config', ctx.config.file, '--', ...args],
