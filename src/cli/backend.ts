@@ -27,6 +27,8 @@ export interface Backend {
   readonly kind: 'embedded' | 'daemon';
   /** where it is: the data dir, or the daemon's URL */
   readonly where: string;
+  /** the daemon's pid (daemon backend only), so `status` can say what to stop */
+  readonly pid?: number;
   modules(): Promise<ModuleSummary[]>;
   listRuns(query: RunQuery): Promise<RunInfo[]>;
   /** a run by id, `latest` or `latest:<module>`; throws RUN_NOT_FOUND */

@@ -8,6 +8,8 @@ import type { Backend, LiveHandlers, ModuleSummary } from './backend.js';
 export interface DaemonAddress {
   url: string;
   token: string | null;
+  /** the daemon's process, as daemon.json names it (shown by `status`, so a user can stop it) */
+  pid?: number;
 }
 
 /** A backend that talks to the daemon at `address.url`. */
@@ -39,6 +41,7 @@ export function createDaemonBackend(address: DaemonAddress, prune: (cutoffIso: s
   return {
     kind: 'daemon',
     where: address.url,
+    pid: address.pid,
     modules: () => call<ModuleSummary[]>('GET', '/api/modules').then(unwrap<ModuleSummary>('modules')),
     async listRuns(query) {
       const params = new URLSearchParams();

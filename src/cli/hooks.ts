@@ -24,7 +24,7 @@ export const cliHooks: CliHooks = {
     };
     // Loaded only when a daemon is up: embedded runs need no WebSocket client.
     const { createDaemonBackend } = await import('./daemon-backend.js');
-    return createDaemonBackend({ url: daemon.url, token: config.daemon.token }, prune);
+    return createDaemonBackend({ url: daemon.url, token: config.daemon.token, pid: daemon.pid }, prune);
   },
   async daemonCommand(ctx, opts) {
     const { startDaemonProcess } = await import('../server/index.js');

@@ -107,7 +107,8 @@ export function formatRunDetail(run: RunInfo, palette: Palette): string {
     `${palette.paint('1', run.run_id)}`,
     `  module     ${run.module}${run.args.length ? ' ' + run.args.join(' ') : ''}${run.runner ? `  (pushed by runner ${run.runner})` : ''}`,
     `  status     ${paintStatus(run.status, palette)}${run.exit_code !== null ? `  exit ${run.exit_code}` : ''}${run.signal ? `  signal ${run.signal}` : ''}${run.pipeline_status ? `  pipeline ${run.pipeline_status}` : ''}`,
-    `  pid        ${run.pid ?? ''}`,
+    // a pushed run has no process here; a queued one none yet
+    ...(run.pid === null ? [] : [`  pid        ${run.pid}`]),
     `  created    ${formatTime(run.created_at)}`,
     `  started    ${formatTime(run.started_at)}`,
     `  finished   ${formatTime(run.finished_at)}`,

@@ -151,7 +151,9 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
       if (status === 'running') info.started_at = at;
       if (FINAL_STATUSES.has(status)) {
         info.finished_at = at;
-        const reason = status === 'succeeded' ? 'the process ended without finishing this layer' : `run ${status}`;
+        // A pushed run has no process of ours: its runner finished the run with this layer still open.
+        const ended = info.runner ? 'the runner finished the run' : 'the process ended';
+        const reason = status === 'succeeded' ? `${ended} without finishing this layer` : `run ${status}`;
         for (const layer of tracker.closeOpen(at, monoNow(), reason)) deps.hub.publishLayer(info.run_id, layer);
       }
       save();

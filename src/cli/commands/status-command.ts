@@ -10,12 +10,12 @@ export async function statusCommand(ctx: CommandContext, options: { json?: boole
     ...(await backend.listRuns({ status: 'running', limit: 1000 })),
   ];
   if (options.json) {
-    ctx.print(JSON.stringify({ mode: backend.kind, where: backend.where, running }, null, 2));
+    ctx.print(JSON.stringify({ mode: backend.kind, where: backend.where, pid: backend.pid ?? null, running }, null, 2));
     return 0;
   }
   ctx.print(
     backend.kind === 'daemon'
-      ? `daemon: up at ${backend.where}`
+      ? `daemon: up at ${backend.where}${backend.pid === undefined ? '' : ` (pid ${backend.pid})`}`
       : `daemon: not running (commands run embedded; data in ${backend.where})`,
   );
   ctx.print(running.length ? `\n${formatRunsTable(running, ctx.out)}` : 'nothing is running');
