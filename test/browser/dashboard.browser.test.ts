@@ -230,6 +230,41 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await page.screenshot({ path: screenshotPath('run-view-narrow.png'), fullPage: true });
   });
 
+  it('pushed runs: the runner column and fact, records and layers arriving live as a runner pushes them', async () => {
+    d = await startDaemon({ modules: MODULES, runners: { 'scraper-01': { apiKey: 'k1' } } });
+    const run = await d.push<RunInfo>('k1', '/api/runs', { external: true, name: 'nightly-scrape' });
+    const push = (logs: unknown[]) => d!.push('k1', `/api/runs/${run.run_id}/logs`, { logs });
+    await push([{ level: 'info', message: 'Job started', timestamp: '2026-11-23T12:00:00Z' }]);
+
+    // The runs list grows a Runner column for it; local runs leave it empty.
+    await d.startRun('demo', ['--fast']);
+    const page = await open('/');
+    await dashboardReady(page);
+    const row = page.locator(`tr[data-run-id="${run.run_id}"]`);
+    await row.waitFor(WAIT);
+    await expect(page.locator('th.col-runner').isVisible()).resolves.toBe(true);
+    await expect(row.locator('.col-runner').textContent()).resolves.toBe('scraper-01');
+    await expect(row.locator('.col-module').textContent()).resolves.toContain('nightly-scrape');
+
+    // Its run view: the Runner fact, then what the runner pushes arrives live.
+    await row.locator('.col-module').click();
+    await page.waitForURL(`**/runs/${run.run_id}`, WAIT);
+    await expect(page.locator('[data-fact="runner"] dd').textContent()).resolves.toBe('scraper-01');
+    await page.waitForSelector('.log-row[data-seq="1"][data-stream="push"]', WAIT);
+    await push([
+      { event: 'layer_start', layer: 1, layer_name: 'fetch' },
+      { level: 'WARNING', message: 'No SKUs on page 3' },
+    ]);
+    await page.waitForSelector('.layer-strip [data-layer="1"][data-status="running"]', WAIT);
+    await page.waitForSelector('.log-row[data-seq="3"][data-level="WARNING"]', WAIT);
+    await expect(page.locator('.log-row[data-seq="3"] .lr-msg').textContent()).resolves.toBe('No SKUs on page 3');
+    await push([{ event: 'layer_complete', layer: 1, layer_name: 'fetch', duration_ms: 4500 }]);
+    await page.waitForSelector('.layer-strip [data-layer="1"][data-status="complete"]', WAIT);
+    await d.push('k1', `/api/runs/${run.run_id}/finish`, { status: 'succeeded', exit_code: 0 });
+    await page.waitForSelector('[data-testid="run-status"][data-status="succeeded"]', WAIT);
+    expect(await seqsOf(page)).toEqual(range(1, 4));
+  });
+
   it('auto-scroll pauses when the user scrolls up, stays put while lines arrive, resumes at the bottom', async () => {
     d = await startDaemon({ modules: MODULES });
     const run = await d.startRun('slow', ['--lines', '600', '--rate', '150']);

@@ -35,16 +35,28 @@ export interface TestDaemon {
   /** call the API from the test (with the token when there is one) */
   api<T = unknown>(method: string, route: string, body?: unknown): Promise<T>;
   startRun(module: string, args?: string[]): Promise<RunInfo>;
+  /** POST as a remote runner (x-api-key) */
+  push<T = unknown>(apiKey: string, route: string, body: unknown): Promise<T>;
   /** cut every WebSocket connection on the server side, as a network failure would */
   dropServerSockets(): number;
   close(): Promise<void>;
 }
 
 /** Start a daemon on 127.0.0.1, port 0, over a fresh data dir. */
-export async function startDaemon(options: { modules: Record<string, unknown>; token?: string }): Promise<TestDaemon> {
+export async function startDaemon(options: {
+  modules: Record<string, unknown>;
+  token?: string;
+  /** remote runners and their keys, for pushed runs */
+  runners?: Record<string, { apiKey: string }>;
+}): Promise<TestDaemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supervisor-browser-'));
   const config = validateConfig(
-    { dataDir: path.join(dir, 'data'), daemon: { host: '127.0.0.1', port: 0, token: options.token ?? null }, modules: options.modules },
+    {
+      dataDir: path.join(dir, 'data'),
+      daemon: { host: '127.0.0.1', port: 0, token: options.token ?? null },
+      modules: options.modules,
+      runners: options.runners ?? {},
+    },
     path.join(dir, 'supervisor.config.json'),
     {},
   );
@@ -72,6 +84,12 @@ export async function startDaemon(options: { modules: Record<string, unknown>; t
     daemon,
     api,
     startRun: (module, args = []) => api<RunInfo>('POST', '/api/runs', { module, args }),
+    async push<T>(apiKey: string, route: string, body: unknown): Promise<T> {
+      const response = await fetch(url + route, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey }, body: JSON.stringify(body) });
+      const payload = await response.json();
+      if (!response.ok) throw new Error(`POST ${route}: ${response.status} ${JSON.stringify(payload)}`);
+      return payload as T;
+    },
     dropServerSockets() {
       const n = sockets.size;
       for (const socket of sockets) socket.destroy();

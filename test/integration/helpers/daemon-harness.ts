@@ -1,5 +1,6 @@
 // A real daemon on 127.0.0.1:0 in a temp data dir, with small clients for HTTP, WebSocket and SSE.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,7 @@ import WebSocket from 'ws';
 import { validateConfig, type Config } from '../../../src/config/index.js';
 import { createDaemon, type Daemon, type DaemonOptions } from '../../../src/server/index.js';
 import type { LogRecord, RunInfo } from '../../../src/types.js';
+import { waitFor } from './wait-for.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const fixture = (name: string) => path.join(ROOT, 'fixtures/modules', name);
@@ -110,16 +112,7 @@ export async function startTestDaemon(
   return td;
 }
 
-/** Resolve when `probe` returns something, polling every 25 ms for at most `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { waitFor };
 
 export type Frame = Record<string, any> & { type: string };
 
@@ -250,4 +243,16 @@ export function checkSeqs(records: { seq: number }[], n: number, from = 1): stri
     if (records[i]!.seq !== from + i) return `record ${i} has seq ${records[i]!.seq}, expected ${from + i}`;
   }
   return '';
+}
+
+/** A loopback port nothing listens on right now (for a daemon that must come back on the same port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
