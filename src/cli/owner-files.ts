@@ -9,7 +9,10 @@ const dirOf = (dataDir: string) => path.join(dataDir, 'owners');
 export function writeOwnerFile(dataDir: string, runId: string, pid = process.pid): () => void {
   fs.mkdirSync(dirOf(dataDir), { recursive: true });
   const file = path.join(dirOf(dataDir), `${runId}.pid`);
-  fs.writeFileSync(file, String(pid));
+  // Written aside and renamed into place, so another CLI never reads an empty pid and takes the run for lost.
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, String(pid));
+  fs.renameSync(temp, file);
   return () => fs.rmSync(file, { force: true });
 }
 

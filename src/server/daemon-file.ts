@@ -48,8 +48,12 @@ export async function clearStaleDaemonFile(dataDir: string): Promise<void> {
 export function claimDaemonFile(dataDir: string, address: Omit<DaemonAddress, 'pid'>): DaemonFile {
   const file = path.join(dataDir, DAEMON_FILE);
   const content: DaemonFile = { pid: process.pid, ...address, started_at: new Date().toISOString(), version: 1 };
+  // Written whole to a private temp file, then hard-linked into place: the link appears atomically
+  // (a reader never sees a half-written file) and fails if the name exists (two daemons, one winner).
+  const temp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(file, JSON.stringify(content, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
+    fs.writeFileSync(temp, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
+    fs.linkSync(temp, file);
     return content;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -58,6 +62,8 @@ export function claimDaemonFile(dataDir: string, address: Omit<DaemonAddress, 'p
       'DAEMON_RUNNING',
       `another daemon${other ? ` (pid ${other.pid}, ${other.url})` : ''} started on ${dataDir} at the same time; use that one`,
     );
+  } finally {
+    fs.rmSync(temp, { force: true });
   }
 }
 

@@ -1,8 +1,7 @@
 // The CLI as the daemon's client: the same commands, the same output, through HTTP and WebSocket.
-import fs from 'node:fs';
-import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDaemonFile } from '../../src/server/daemon-file.js';
 import type { LogRecord, RunInfo } from '../../src/types.js';
 import { createSandbox, exited, fixture, printed, waitFor, type Sandbox } from './helpers/cli.js';
 
@@ -19,8 +18,7 @@ beforeAll(async () => {
     },
   });
   daemon = box.spawnCli(['daemon']);
-  const file = path.join(box.dataDir, 'daemon.json');
-  url = await waitFor(() => (fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { url: string }).url : undefined), 'daemon.json');
+  url = await waitFor(() => readDaemonFile(box.dataDir)?.url, 'daemon.json');
 });
 
 afterAll(async () => {
@@ -37,7 +35,11 @@ const ndjson = (text: string) => text.trim().split('\n').filter(Boolean).map((li
 describe('supervisor CLI with a daemon up', () => {
   it('status says the daemon is up', async () => {
     const result = await box.cli(['status', '--json']);
-    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'daemon', where: url });
+    const status = JSON.parse(result.stdout) as { pid: number };
+    expect(status).toMatchObject({ mode: 'daemon', where: url });
+    expect(status.pid).toBe(daemon.pid);
+    const text = await box.cli(['status']);
+    expect(text.stdout).toContain(`daemon: up at ${url} (pid ${daemon.pid})`);
   });
 
   it('run goes through the daemon, streams every record and exits with the module code', async () => {

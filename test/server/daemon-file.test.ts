@@ -1,5 +1,6 @@
 // daemon.json: claimed exclusively, read only while its process lives, released only by its writer.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,5 +51,40 @@ describe('daemon.json', () => {
     releaseDaemonFile(dir, { ...mine, started_at: '2001-01-01T00:00:00Z' });
     expect(fs.existsSync(path.join(dir, 'daemon.json'))).toBe(true);
     expect(readDaemonFile(path.join(dir, 'missing'))).toBeUndefined();
+  });
+
+  it('appears whole: a reader in another process never sees it half-written, and no temp file is left', async () => {
+    const dir = tempDir();
+    // Reads the file in a tight loop until its stdin closes; prints reads that parsed and reads that did not.
+    const reader = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs'); let whole = 0, torn = 0, open = true;
+         process.stdin.on('end', () => { open = false; }).resume();
+         const spin = () => {
+           for (let i = 0; i < 2000; i++) {
+             let text; try { text = fs.readFileSync(process.argv[1], 'utf8'); } catch { continue; }
+             try { JSON.parse(text); whole++; } catch { torn++; }
+           }
+           if (open) setImmediate(spin); else console.log(JSON.stringify({ whole, torn }));
+         };
+         console.log('ready'); spin();`,
+        path.join(dir, 'daemon.json'),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    reader.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+    await new Promise<void>((resolve) => reader.stdout.on('data', () => output.includes('ready') && resolve()));
+    for (let i = 0; i < 300; i++) releaseDaemonFile(dir, claimDaemonFile(dir, address));
+    const mine = claimDaemonFile(dir, address);
+    reader.stdin.end();
+    await once(reader, 'close');
+    const { whole, torn } = JSON.parse(output.slice(output.indexOf('{'))) as { whole: number; torn: number };
+    expect(torn).toBe(0);
+    expect(whole).toBeGreaterThan(0);
+    expect(fs.readdirSync(dir)).toEqual(['daemon.json']);
+    releaseDaemonFile(dir, mine);
   });
 });
