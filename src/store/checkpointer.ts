@@ -9,8 +9,8 @@ export type CheckpointMode = 'worker' | 'inline';
 export interface Checkpointer {
   /** 'inline' when SQLite checkpoints on the writer's own commits (the fallback) */
   readonly mode: CheckpointMode;
-  /** ask for a checkpoint; cheap, and at most one is in flight */
-  request(): void;
+  /** a write committed `bytes` (about) to the WAL; asks for a checkpoint once enough piled up (at most one in flight) */
+  request(bytes?: number): void;
   /** checkpoints the worker has completed */
   completed(): number;
   /** whether the worker thread is up (it starts after a few writes) */
@@ -64,6 +64,12 @@ const WAL_RESTART_BYTES = 64 * 1024 * 1024;
 const RESTART_WAIT_MS = 100;
 /** Writes before the worker starts: fewer leave at most a few chunks in the WAL, which close() takes care of. */
 const START_AFTER_WRITES = 8;
+/**
+ * A checkpoint once the WAL grew this much, or after this many writes: each one costs two fsyncs, which on
+ * ext4 also stall the writer's next WAL append, so not one per write (SQLite's own default is 1000 pages).
+ */
+const CHECKPOINT_EVERY_BYTES = 4 * 1024 * 1024;
+const CHECKPOINT_EVERY_WRITES = 64;
 /** SQLite's own default, restored when the worker is not there to do it. */
 const INLINE_AUTOCHECKPOINT_PAGES = 1000;
 
@@ -77,6 +83,8 @@ export function startCheckpointer(
   let worker: Worker | undefined;
   let closed = false;
   let requests = 0;
+  let writesSince = 0;
+  let bytesSince = 0;
 
   const fallBack = () => {
     mode = 'inline';
@@ -119,11 +127,16 @@ export function startCheckpointer(
     get mode() {
       return mode;
     },
-    request() {
+    request(bytes = 0) {
       if (mode !== 'worker' || closed) return;
+      writesSince++;
+      bytesSince += bytes;
       if (!worker && ++requests < START_AFTER_WRITES) return;
+      if (writesSince < CHECKPOINT_EVERY_WRITES && bytesSince < CHECKPOINT_EVERY_BYTES && worker) return;
       if (!worker) startWorker();
       if (!worker || Atomics.compareExchange(state, PENDING, 0, 1) !== 0) return;
+      writesSince = 0;
+      bytesSince = 0;
       worker.postMessage('checkpoint');
     },
     completed() {

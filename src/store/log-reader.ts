@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { LogRecord } from '../types.js';
 import { decodeChunk } from './chunk-codec.js';
+import { unpackBody } from './chunk-compression.js';
 import {
   compileLogQuery,
   matchesFilters,
@@ -27,6 +28,7 @@ interface ChunkRow {
   first_seq: number;
   last_seq: number;
   first_ts: number;
+  codec: number;
   body: Buffer;
 }
 
@@ -50,12 +52,12 @@ const NO_BOUND = Number.MAX_SAFE_INTEGER;
 export function createLogReader(db: Database.Database, deps: LogReaderDeps): LogReader {
   const codec = createTimestampCodec();
   const forwardPage = db.prepare(
-    `SELECT first_seq, last_seq, first_ts, body FROM chunks INDEXED BY chunks_by_last_seq
+    `SELECT first_seq, last_seq, first_ts, codec, body FROM chunks INDEXED BY chunks_by_last_seq
      WHERE run_pk = ? AND last_seq > ? AND first_seq < ? AND (level_mask & ?) != 0 AND (stream_mask & ?) != 0
      ORDER BY last_seq LIMIT ${PAGE}`,
   );
   const backwardPage = db.prepare(
-    `SELECT first_seq, last_seq, first_ts, body FROM chunks INDEXED BY chunks_by_first_seq
+    `SELECT first_seq, last_seq, first_ts, codec, body FROM chunks INDEXED BY chunks_by_first_seq
      WHERE run_pk = ? AND first_seq < ? AND (level_mask & ?) != 0 AND (stream_mask & ?) != 0
      ORDER BY first_seq DESC LIMIT ${PAGE}`,
   );
@@ -67,14 +69,14 @@ export function createLogReader(db: Database.Database, deps: LogReaderDeps): Log
     `SELECT first_seq, first_ts, stream_mask, n_debug, n_info, n_warning, n_error, n_critical FROM chunks
      WHERE run_pk = ? AND first_seq < ? AND (level_mask & ?) != 0 AND (stream_mask & ?) != 0`,
   );
-  const bodyOf = db.prepare('SELECT body FROM chunks WHERE run_pk = ? AND first_seq = ?').pluck();
+  const bodyOf = db.prepare('SELECT codec, body FROM chunks WHERE run_pk = ? AND first_seq = ?');
   const maxSeq = db.prepare('SELECT max(last_seq) FROM chunks WHERE run_pk = ?').pluck();
 
   // The chunk's records, or undefined when the grep needle is not in it at all.
-  const decode = (firstSeq: number, firstTs: number, body: Buffer, q: CompiledLogQuery): LogRecord[] | undefined => {
-    const text = body.toString('utf8');
+  const decode = (row: Pick<ChunkRow, 'first_seq' | 'first_ts' | 'codec' | 'body'>, q: CompiledLogQuery): LogRecord[] | undefined => {
+    const text = unpackBody(row.codec, row.body).toString('utf8');
     if (q.bodyNeedle !== undefined && !text.toLowerCase().includes(q.bodyNeedle)) return undefined;
-    return decodeChunk(firstSeq, firstTs, text, codec);
+    return decodeChunk(row.first_seq, row.first_ts, text, codec);
   };
 
   // Where a forward read starts: `after`, moved past the chunks that end at or before `since`.
@@ -92,7 +94,7 @@ export function createLogReader(db: Database.Database, deps: LogReaderDeps): Log
     for (;;) {
       const rows = forwardPage.all(runPk, cursor, upper, q.levelMask, q.streamMask) as ChunkRow[];
       for (const row of rows) {
-        for (const r of decode(row.first_seq, row.first_ts, row.body, q) ?? []) {
+        for (const r of decode(row, q) ?? []) {
           if (passesCursors(q, r, codec) && matchesFilters(q, r) && out.push(r) >= q.count) return out;
         }
         cursor = row.last_seq;
@@ -120,7 +122,7 @@ export function createLogReader(db: Database.Database, deps: LogReaderDeps): Log
     for (;;) {
       const rows = backwardPage.all(runPk, upper, q.levelMask, q.streamMask) as ChunkRow[];
       for (const row of rows) {
-        const records = decode(row.first_seq, row.first_ts, row.body, q);
+        const records = decode(row, q);
         if (records && take(records)) return out.reverse();
         upper = row.first_seq;
       }
@@ -140,8 +142,8 @@ export function createLogReader(db: Database.Database, deps: LogReaderDeps): Log
           const counts = [s.n_debug, s.n_info, s.n_warning, s.n_error, s.n_critical];
           for (let l = 0; l < counts.length; l++) if (q.levelMask & (1 << l)) total += counts[l]!;
         } else {
-          const body = bodyOf.get(runPk, s.first_seq) as Buffer;
-          for (const r of decode(s.first_seq, s.first_ts, body, q) ?? []) if (matchesFilters(q, r)) total++;
+          const { codec: bodyCodec, body } = bodyOf.get(runPk, s.first_seq) as Pick<ChunkRow, 'codec' | 'body'>;
+          for (const r of decode({ ...s, codec: bodyCodec, body }, q) ?? []) if (matchesFilters(q, r)) total++;
         }
       }
     }
@@ -172,7 +174,7 @@ export function createLogReader(db: Database.Database, deps: LogReaderDeps): Log
       let scanned = cursor;
       if (rows.length > 0) {
         for (const row of rows) {
-          for (const r of decode(row.first_seq, row.first_ts, row.body, q) ?? []) {
+          for (const r of decode(row, q) ?? []) {
             if (r.seq > cursor && r.seq <= end && passesCursors(q, r, codec) && matchesFilters(q, r)) batch.push(r);
           }
           scanned = row.last_seq;

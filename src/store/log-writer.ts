@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import { SupervisorError } from '../errors.js';
 import type { LogRecord } from '../types.js';
 import { createChunkEncoder, levelCode, streamCode } from './chunk-codec.js';
+import { createBodyPacker, type BodyPacker } from './chunk-compression.js';
 
 export interface LogWriterOptions {
   /** records per chunk */
@@ -25,8 +26,8 @@ export interface LogWriterOptions {
   now: () => number;
   /** the run's integer key, or undefined for an unknown run */
   runPk: (runId: string) => number | undefined;
-  /** called after each committed write (the checkpointer's cue) */
-  afterWrite?: () => void;
+  /** called after each committed write with the bytes of the bodies it stored (the checkpointer's cue) */
+  afterWrite?: (bytes: number) => void;
 }
 
 export interface WriterStats {
@@ -38,6 +39,9 @@ export interface WriterStats {
   recordsWritten: number;
   /** chunk rows inserted or rewritten */
   chunksWritten: number;
+  /** bytes of the chunk bodies written, before and after compression */
+  bodyBytes: number;
+  storedBytes: number;
   /** failed write transactions (timer and size-triggered writes retry; flush() throws) */
   writeErrors: number;
   /** records dropped because writes kept failing and the run's buffer was full */
@@ -79,6 +83,7 @@ interface RunBuffer {
   writes: number;
   lastSeq: number;
   appendedAt: number;
+  packer: BodyPacker;
 }
 
 /** Create the writer; it owns a flush timer (unref'd) only while it holds records. */
@@ -87,7 +92,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
   const encoder = createChunkEncoder();
   const buffers = new Map<string, RunBuffer>();
   const stats: WriterStats = {
-    batches: 0, lastBatchMs: 0, batchMsTotal: 0, recordsWritten: 0, chunksWritten: 0,
+    batches: 0, lastBatchMs: 0, batchMsTotal: 0, recordsWritten: 0, chunksWritten: 0, bodyBytes: 0, storedBytes: 0,
     writeErrors: 0, recordsDropped: 0, lastError: null,
   };
   let timer: NodeJS.Timeout | undefined;
@@ -97,13 +102,13 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
 
   const upsertChunk = db.prepare(
     `INSERT INTO chunks (run_pk, first_seq, last_seq, first_ts, last_ts, count, level_mask, stream_mask,
-                         n_debug, n_info, n_warning, n_error, n_critical, body)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                         n_debug, n_info, n_warning, n_error, n_critical, body, codec)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (run_pk, first_seq) DO UPDATE SET
        last_seq = excluded.last_seq, last_ts = excluded.last_ts, count = excluded.count,
        level_mask = excluded.level_mask, stream_mask = excluded.stream_mask, n_debug = excluded.n_debug,
        n_info = excluded.n_info, n_warning = excluded.n_warning, n_error = excluded.n_error,
-       n_critical = excluded.n_critical, body = excluded.body`,
+       n_critical = excluded.n_critical, body = excluded.body, codec = excluded.codec`,
   );
   const selectLastSeq = db.prepare('SELECT max(last_seq) FROM chunks WHERE run_pk = ?').pluck();
 
@@ -111,17 +116,21 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
   const writeChunk = (buf: RunBuffer, from: number, to: number): number => {
     const c = encoder.encode(buf.records, from, to, buf.micros);
     const [debug, info, warning, error, critical] = c.levelCounts;
+    const stored = buf.packer.pack(c.body);
     upsertChunk.run(
       buf.runPk, c.firstSeq, c.lastSeq, c.firstTs, c.lastTs, c.count, c.levelMask, c.streamMask,
-      debug, info, warning, error, critical, c.body,
+      debug, info, warning, error, critical, stored.bytes, stored.codec,
     );
     stats.chunksWritten++;
+    stats.bodyBytes += c.body.length;
+    stats.storedBytes += stored.bytes.length;
     return to - Math.max(from, from === 0 ? buf.written : 0);
   };
 
   // One transaction over some runs: full chunks always, the open rest when `partial`. State changes after commit.
   const writeRuns = (targets: RunBuffer[], partial: boolean) => {
     const started = options.now();
+    const storedBefore = stats.storedBytes;
     const plans = db.transaction(() =>
       targets.map((buf) => {
         let full = 0;
@@ -149,7 +158,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
         buf.writes++;
       }
     }
-    options.afterWrite?.();
+    options.afterWrite?.(stats.storedBytes - storedBefore);
     const ms = options.now() - started;
     stats.batches++;
     stats.lastBatchMs = ms;
@@ -209,7 +218,9 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     const runPk = options.runPk(runId);
     if (runPk === undefined) throw new SupervisorError('RUN_NOT_FOUND', `no run ${runId} in the store: insert it first`);
     const lastSeq = (selectLastSeq.get(runPk) as number | null) ?? 0;
-    const buf: RunBuffer = { runId, runPk, records: [], micros: [], written: 0, writes: 0, lastSeq, appendedAt: 0 };
+    const buf: RunBuffer = {
+      runId, runPk, records: [], micros: [], written: 0, writes: 0, lastSeq, appendedAt: 0, packer: createBodyPacker(),
+    };
     buffers.set(runId, buf);
     return buf;
   };
