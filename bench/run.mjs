@@ -68,6 +68,8 @@ function captureSection() {
   }
   const last = JSON.parse(timed(`${cli} logs latest:flood -n 1 --json`).stdout.trim());
   const show = JSON.parse(timed(`${cli} show latest:flood --json`).stdout);
+  const diskBytesPerLine = storedBytesPerLine(cli);
+  const noisy = noisyCapture(cli, flood);
   const rawS = median(raw);
   const supS = median(sup);
   summary.capture = {
@@ -87,6 +89,10 @@ function captureSection() {
     // wall time of a 1-line run (startup and teardown), and the run's wall time without it
     supervisor_fixed_s: median(fixed),
     supervisor_streaming_s: supS - median(fixed),
+    // the SQLite file (chunk bodies compressed) over every line of every run so far
+    disk_bytes_per_line: diskBytesPerLine,
+    // the same with random base64 padding (--noisy): text that compresses ~2× rather than ~14×
+    noisy: noisy,
     runs: { raw, supervisor: sup, supervisor_fixed: fixed },
   };
   table.push(
@@ -95,7 +101,41 @@ function captureSection() {
     ['CPU (user+sys, with the flood)', `${median(supCpu).toFixed(2)} s`, `raw pipe ${median(rawCpu).toFixed(2)} s`, ''],
     ['fixed cost (1-line run)', `${median(fixed).toFixed(2)} s`, `streaming ${(supS - median(fixed)).toFixed(2)} s`, ''],
     ['every line accounted for', `last seq ${last.seq}`, `written ${LINES}`, summary.capture.every_line_accounted ? 'yes' : 'NO'],
+    ['SQLite file per line (86-byte lines)', `${diskBytesPerLine.toFixed(1)} B`, '', ''],
+    [
+      'capture, random base64 padding',
+      `${(LINES / noisy.supervisor_s / 1000).toFixed(0)}k lines/s`,
+      `raw pipe ${(LINES / noisy.raw_pipe_s / 1000).toFixed(0)}k lines/s`,
+      `${noisy.ratio.toFixed(2)}×, file ${noisy.disk_bytes_per_line.toFixed(1)} B/line`,
+    ],
   );
+}
+
+/** Bytes of the SQLite file per stored line, over all runs in the data dir (the CLI closed it: no WAL left). */
+function storedBytesPerLine(cli, dataDir = path.join(tmp, 'data')) {
+  const runs = JSON.parse(timed(`${cli} runs --json --limit 1000`).stdout);
+  const lines = runs.reduce((sum, run) => sum + run.total_lines, 0);
+  return fs.statSync(path.join(dataDir, 'supervisor.db')).size / lines;
+}
+
+/** The capture comparison again for high-entropy output (--noisy), in a data dir of its own. */
+function noisyCapture(cli, flood) {
+  const noisyConfig = path.join(tmp, 'noisy.config.json');
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  fs.writeFileSync(noisyConfig, JSON.stringify({ ...config, dataDir: path.join(tmp, 'noisy-data') }));
+  const noisyCli = cli.replace(configFile, noisyConfig);
+  const raw = [];
+  const sup = [];
+  for (let i = 0; i < REPEAT; i++) {
+    raw.push(timed(`${flood} --noisy 1 | cat > ${path.join(tmp, 'raw.out')}`).seconds);
+    sup.push(timed(`${noisyCli} run flood --quiet -- --lines ${LINES} --noisy 1`).seconds);
+  }
+  return {
+    raw_pipe_s: median(raw),
+    supervisor_s: median(sup),
+    ratio: median(sup) / median(raw),
+    disk_bytes_per_line: storedBytesPerLine(noisyCli, path.join(tmp, 'noisy-data')),
+  };
 }
 
 function memorySection() {

@@ -1,4 +1,5 @@
 // The CLI with no daemon: runs execute in-process, queries read SQLite directly.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +151,21 @@ describe('supervisor run (embedded)', () => {
     const seqs = ndjson(follow.stdout).map((r) => r.seq);
     expect(seqs.length).toBe(20000);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
+
+  it('reads back from the (compressed) store exactly the text lines the module printed', async () => {
+    const printedLines = execFileSync(process.execPath, [fixture('flood.mjs'), '--lines', '6000', '--noisy', '1'], { encoding: 'utf8' })
+      .trimEnd()
+      .split('\n');
+    const result = await box.cli(['run', 'flood', '--quiet', '--', '--lines', '6000', '--noisy', '1']);
+    expect(result.code).toBe(0);
+    const stored = ndjson((await box.cli(['logs', 'latest:flood', '-n', '6000', '--json'])).stdout);
+    expect(stored.map((r) => r.seq)).toEqual(printedLines.map((_, i) => i + 1));
+    // text lines are stored as printed; JSON event lines become events with the line's fields as data
+    printedLines.forEach((line, i) => {
+      if (line.startsWith('{')) expect(stored[i]!.data).toEqual(JSON.parse(line));
+      else expect(stored[i]!.message).toBe(line);
+    });
   });
 
   it('keeps long lines in pieces, the last line, bad bytes and progress bars', async () => {
