@@ -87,6 +87,10 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       ]);
       metric('supervisor_sqlite_last_batch_seconds', 'gauge', 'Duration of the last SQLite write transaction.', [['', sqlite.lastBatchMs / 1000]]);
       metric('supervisor_sqlite_records_written_total', 'counter', 'Records written to SQLite.', [['', sqlite.recordsWritten]]);
+      metric('supervisor_sqlite_chunk_bytes_total', 'counter', 'Bytes of chunk bodies written, before and after compression.', [
+        ['{form="plain"}', sqlite.bodyBytes],
+        ['{form="stored"}', sqlite.storedBytes],
+      ]);
       metric('supervisor_sqlite_write_errors_total', 'counter', 'Failed SQLite write transactions.', [['', sqlite.writeErrors]]);
       metric('supervisor_sqlite_records_dropped_total', 'counter', 'Records dropped because SQLite writes kept failing.', [['', sqlite.recordsDropped]]);
       metric('process_resident_memory_bytes', 'gauge', 'Resident set size of the daemon.', [['', process.memoryUsage.rss()]]);

@@ -228,6 +228,10 @@ describe('errors, health, metrics and files', () => {
     expect(text).toMatch(/^supervisor_subscribers\{transport="ws"\} 1$/m);
     expect(text).toMatch(/^supervisor_lagged_total\{transport="ws"\} \d+$/m);
     expect(text).toMatch(/^supervisor_sqlite_batch_seconds_count [1-9]\d*$/m);
+    const bytes = (form: string) => Number(new RegExp(`^supervisor_sqlite_chunk_bytes_total\\{form="${form}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    expect(bytes('plain')).toBeGreaterThan(0);
+    expect(bytes('stored')).toBeGreaterThan(0);
+    expect(bytes('stored')).toBeLessThanOrEqual(bytes('plain'));
     expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
     await probe.close();
   });
