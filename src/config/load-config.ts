@@ -44,10 +44,9 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
 export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${issue.message}`);
-    throw new SupervisorError('SUP_ERR_CONFIG_INVALID', `${file}: invalid config:\n${problems.join('\n')}`, {
-      details: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
-    });
+    const issues = result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: describeIssue(issue) }));
+    const problems = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
+    throw new SupervisorError('SUP_ERR_CONFIG_INVALID', `${file}: invalid config:\n${problems.join('\n')}`, { details: issues });
   }
   const root = path.dirname(path.resolve(file));
   const config: Config = { ...result.data, file: path.resolve(file), root, warnings: [] };
@@ -78,6 +77,12 @@ export function resolveSecret(value: string | null, where: string, env: NodeJS.P
     );
   }
   return secret;
+}
+
+// A bad record key ("Invalid key in record") says why: the key's own problem is nested in the issue.
+function describeIssue(issue: { message: string; code?: string; issues?: readonly { message: string }[] }): string {
+  if (issue.code !== 'invalid_key' || !issue.issues?.length) return issue.message;
+  return `${issue.message}: ${issue.issues.map((inner) => inner.message).join('; ')}`;
 }
 
 function formatPath(parts: readonly PropertyKey[]): string {

@@ -1,6 +1,6 @@
 // Every HTTP error in one shape: {"error": {"code", "message"}} with the code's status.
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
+import { $ZodError } from '../zod.js';
 import { SupervisorError, toSupervisorError } from '../errors.js';
 
 /** The JSON body of an error. */
@@ -16,7 +16,7 @@ export function sendError(reply: FastifyReply, error: SupervisorError): FastifyR
 /** Map anything a route or fastify threw onto the registry: body parsing, validation, store cursors, bugs. */
 export function toHttpError(error: unknown): SupervisorError {
   if (error instanceof SupervisorError) return error;
-  if (error instanceof z.ZodError) return new SupervisorError('BAD_REQUEST', describeZodError(error));
+  if (error instanceof $ZodError) return new SupervisorError('BAD_REQUEST', describeZodError(error));
   const status = (error as { statusCode?: unknown })?.statusCode;
   const fastifyCode = String((error as { code?: unknown })?.code ?? '');
   if (status === 413 || fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -35,7 +35,7 @@ export function toHttpError(error: unknown): SupervisorError {
 }
 
 /** "args.0: expected string, received number; module: required" */
-export function describeZodError(error: z.ZodError, root = 'body'): string {
+export function describeZodError(error: $ZodError, root = 'body'): string {
   return error.issues
     .map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : root}: ${issue.message}`)
     .join('; ');

@@ -1,5 +1,5 @@
 // A pushed batch is checked whole before anything is stored; each entry then becomes a record like a JSON log line.
-import { z } from 'zod';
+import { array, int, looseObject, minimum, number, object, optional, string, union, type output } from '../zod.js';
 import { SupervisorError } from '../errors.js';
 import { normalizeLevel, parseLine, stripAnsi } from '../parse/index.js';
 import { EVENT_NAMES, type ParsedLine } from '../types.js';
@@ -11,25 +11,21 @@ const MAX_ISSUES_SHOWN = 5;
 const EVENTS: ReadonlySet<string> = new Set(EVENT_NAMES);
 const TRAILING_CR = /\r+$/;
 
-const positiveInt = (what: string) =>
-  z
-    .number({ error: `expected ${what}` })
-    .int({ error: `expected ${what}` })
-    .min(1, { error: `expected ${what}` });
+const positiveInt = (what: string) => number({ error: `expected ${what}` }).check(int({ error: `expected ${what}` }), minimum(1, { error: `expected ${what}` }));
 
 // Only what we read is checked; every other field (timestamp, event, layer, …) is kept as is in the record's data.
-const entrySchema = z.looseObject({
-  level: z.union([z.string(), z.number()], { error: 'expected a level name such as "info" or "WARNING", or a pino number' }).optional(),
-  message: z.string({ error: 'expected string' }).optional(),
-  client_seq: positiveInt('a positive integer').optional(),
+const entrySchema = looseObject({
+  level: optional(union([string(), number()], { error: 'expected a level name such as "info" or "WARNING", or a pino number' })),
+  message: optional(string({ error: 'expected string' })),
+  client_seq: optional(positiveInt('a positive integer')),
 });
 
-const batchSchema = z.object({
-  logs: z.array(entrySchema, { error: 'expected an array of entries {"level", "message", "timestamp", …}' }),
+const batchSchema = object({
+  logs: array(entrySchema, { error: 'expected an array of entries {"level", "message", "timestamp", …}' }),
 });
 
 /** One pushed entry as validated: the fields we read, and all the others. */
-export type PushEntry = z.output<typeof entrySchema>;
+export type PushEntry = output<typeof entrySchema>;
 
 /**
  * The entries of a POST /api/runs/:runId/logs body, or BAD_REQUEST naming every problem

@@ -1,7 +1,7 @@
 // What remote runners may do: register a run they execute, push batches of its logs, and finish it.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import { _default, array, int, literal, maxLength, minLength, NEVER, nullable, number, object, optional, pipe, string, transform } from '../zod.js';
 import type { Config } from '../config/index.js';
 import { SupervisorError } from '../errors.js';
 import type { Run } from '../runs/run.js';
@@ -48,13 +48,13 @@ export interface PushService {
   close(): void;
 }
 
-const registerBody = z.object({
-  external: z.literal(true),
-  name: z
-    .string({ error: 'expected string (what the runner runs, e.g. the job or scraper name)' })
-    .min(1, { error: 'must not be empty' })
-    .max(200, { error: 'at most 200 characters' }),
-  args: z.array(z.string(), { error: 'expected an array of strings' }).max(1000).default([]),
+const registerBody = object({
+  external: literal(true),
+  name: string({ error: 'expected string (what the runner runs, e.g. the job or scraper name)' }).check(
+    minLength(1, { error: 'must not be empty' }),
+    maxLength(200, { error: 'at most 200 characters' }),
+  ),
+  args: _default(array(string(), { error: 'expected an array of strings' }).check(maxLength(1000, { error: 'at most 1000 arguments' })), []),
 });
 
 // Idempotency-Key (the IETF httpapi draft's header): any visible ASCII, as a UUID or a random token is.
@@ -82,15 +82,17 @@ const FINISH_STATUSES: Readonly<Record<string, RunStatus>> = {
   canceled: 'cancelled',
 };
 
-const finishBody = z.object({
-  status: z
-    .string({ error: 'expected "succeeded", "failed" or "cancelled"' })
-    .transform((value, ctx) => {
+const finishBody = object({
+  status: pipe(
+    string({ error: 'expected "succeeded", "failed" or "cancelled"' }),
+    transform((value: string, ctx) => {
       const status = FINISH_STATUSES[value.trim().toLowerCase()];
-      if (!status) ctx.addIssue({ code: 'custom', message: `expected "succeeded", "failed" or "cancelled", got ${JSON.stringify(value)}` });
-      return status ?? z.NEVER;
+      if (status) return status;
+      ctx.issues.push({ code: 'custom', message: `expected "succeeded", "failed" or "cancelled", got ${JSON.stringify(value)}`, input: value });
+      return NEVER;
     }),
-  exit_code: z.number({ error: 'expected an integer or null' }).int({ error: 'expected an integer' }).nullable().optional(),
+  ),
+  exit_code: optional(nullable(number({ error: 'expected an integer or null' }).check(int({ error: 'expected an integer' })))),
 });
 
 /** Build the runner-facing side of the engine. */

@@ -45,6 +45,10 @@ describe('config', () => {
       expect(text).toContain(where);
     }
     expect(text).toMatch(/extra/);
+    // a bad module name says what names may be
+    expect(text).toContain('$.modules["bad name!"]: Invalid key in record: module names are letters, digits, _ . -');
+    // zod's own messages are in English
+    expect(text).toContain('$.daemon.port: Invalid input: expected number, received string');
   });
 
   it('takes secrets from the environment with env:NAME', () => {

@@ -200,7 +200,10 @@ describe('errors, health, metrics and files', () => {
     expect(noModule.body.error.message).toContain('module');
     const badArgs = await post('{"module": "fast", "args": [1]}');
     expect(badArgs.status).toBe(400);
-    expect(badArgs.body.error.message).toContain('args');
+    expect(badArgs.body.error.message).toBe('args.0: Invalid input: expected string, received number');
+    const tooMany = await post(JSON.stringify({ module: 'fast', args: Array.from({ length: 1001 }, () => 'a') }));
+    expect(tooMany).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST', message: 'args: at most 1000 arguments' } } });
+    expect((await post('{"module": ""}')).body.error.message).toBe('module: module must not be empty');
     expect(await post('{"module": "nope"}')).toMatchObject({ status: 404, body: { error: { code: 'MODULE_NOT_FOUND' } } });
     expect(await post(JSON.stringify({ module: 'fast', args: ['x'.repeat(1024 * 1024 + 10)] }))).toMatchObject({
       status: 413,

@@ -1,6 +1,6 @@
 // Modules and runs: list, start, look up, cancel.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { _default, array, literal, maxLength, minLength, object, optional, string } from '../../zod.js';
 import { SupervisorError } from '../../errors.js';
 import { summarizeModules } from '../../cli/embedded-backend.js';
 import { RUN_STATUSES, type RunStatus } from '../../types.js';
@@ -11,10 +11,10 @@ import type { ServerContext } from '../server-context.js';
 const DEFAULT_RUNS = 100;
 const MAX_RUNS = 1000;
 
-const startLocalRunBody = z.object({
-  module: z.string({ error: 'module is required (a module name from the config)' }).min(1, 'module must not be empty'),
-  args: z.array(z.string(), { error: 'args must be an array of strings' }).max(1000).default([]),
-  external: z.literal(false).optional(),
+const startLocalRunBody = object({
+  module: string({ error: 'module is required (a module name from the config)' }).check(minLength(1, 'module must not be empty')),
+  args: _default(array(string(), { error: 'args must be an array of strings' }).check(maxLength(1000, 'at most 1000 arguments')), []),
+  external: optional(literal(false)),
 });
 
 /** GET /api/modules, GET/POST /api/runs, GET /api/runs/:runId, POST /api/runs/:runId/cancel. */

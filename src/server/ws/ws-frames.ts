@@ -1,28 +1,30 @@
 // Client → server frames of the WebSocket protocol, checked.
-import { z } from 'zod';
+import { int, literal, maxLength, maximum, minimum, minLength, number, object, optional, strictObject, string, union, type output } from '../../zod.js';
 import { SupervisorError } from '../../errors.js';
 import { describeZodError } from '../http-errors.js';
 
-const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const seq = number().check(int(), minimum(0), maximum(Number.MAX_SAFE_INTEGER));
 
-const subscribeFrame = z.union([
-  z.strictObject({ type: z.literal('subscribe'), topic: z.literal('runs') }),
-  z.strictObject({
-    type: z.literal('subscribe'),
-    run_id: z.string().min(1).max(512),
-    after: seq.optional(),
-    tail: z.number().int().min(0).max(100_000).optional(),
+const runId = string().check(minLength(1), maxLength(512));
+
+const subscribeFrame = union([
+  strictObject({ type: literal('subscribe'), topic: literal('runs') }),
+  strictObject({
+    type: literal('subscribe'),
+    run_id: runId,
+    after: optional(seq),
+    tail: optional(number().check(int(), minimum(0), maximum(100_000))),
   }),
 ]);
 
-const unsubscribeFrame = z.union([
-  z.strictObject({ type: z.literal('unsubscribe'), topic: z.literal('runs') }),
-  z.strictObject({ type: z.literal('unsubscribe'), run_id: z.string().min(1).max(512) }),
+const unsubscribeFrame = union([
+  strictObject({ type: literal('unsubscribe'), topic: literal('runs') }),
+  strictObject({ type: literal('unsubscribe'), run_id: runId }),
 ]);
 
-const pingFrame = z.object({ type: z.literal('ping') });
+const pingFrame = object({ type: literal('ping') });
 
-export type ClientFrame = z.infer<typeof subscribeFrame> | z.infer<typeof unsubscribeFrame> | z.infer<typeof pingFrame>;
+export type ClientFrame = output<typeof subscribeFrame> | output<typeof unsubscribeFrame> | output<typeof pingFrame>;
 
 const FRAMES = { subscribe: subscribeFrame, unsubscribe: unsubscribeFrame, ping: pingFrame } as const;
 
