@@ -14,7 +14,7 @@ const flag = (name, fallback) => {
   const i = argv.indexOf(`--${name}`);
   return i < 0 ? fallback : argv[i + 1];
 };
-const only = new Set(String(flag('only', 'capture,memory,live,push')).split(','));
+const only = new Set(String(flag('only', 'capture,pipeline,memory,live,push')).split(','));
 const LINES = Number(flag('lines', 1_000_000));
 const REPEAT = Number(flag('repeat', 3));
 
@@ -138,6 +138,22 @@ function noisyCapture(cli, flood) {
   };
 }
 
+/** CPU per 1M lines of each pipeline stage, in one process with no child: steadier than wall time here. */
+function pipelineSection() {
+  const result = spawnSync(process.execPath, [path.join(root, 'bench/pipeline-cpu.mjs'), '--lines', String(Math.min(LINES, 1_000_000))], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (result.status !== 0) throw new Error(`pipeline bench failed: ${result.stderr}`);
+  const stages = JSON.parse(result.stdout);
+  summary.pipeline_cpu_ms_per_1m_lines = stages;
+  let previous = 0;
+  for (const [name, { median_ms_per_1m: ms }] of Object.entries(stages)) {
+    table.push([`CPU per 1M lines: ${name}`, `${ms} ms`, previous ? `+${ms - previous} ms for the last stage` : '', '']);
+    previous = ms;
+  }
+}
+
 function memorySection() {
   const script = path.join(root, 'bench/ring-memory.mjs');
   const result = spawnSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8' });
@@ -161,6 +177,7 @@ async function optionalSection(name, file) {
 
 try {
   if (only.has('capture')) captureSection();
+  if (only.has('pipeline')) pipelineSection();
   if (only.has('memory')) memorySection();
   if (only.has('live')) await optionalSection('live', 'live-bench.mjs');
   if (only.has('push')) await optionalSection('push', 'push-bench.mjs');
