@@ -50,7 +50,7 @@ const NO_BOUND = Number.MAX_SAFE_INTEGER;
 
 /** Create the reader; it shares the writer's held records so reads never miss unflushed lines. */
 export function createLogReader(db: Database.Database, deps: LogReaderDeps): LogReader {
-  const codec = createTimestampCodec();
+  const timestamps = createTimestampCodec();
   const forwardPage = db.prepare(
     `SELECT first_seq, last_seq, first_ts, codec, body FROM chunks INDEXED BY chunks_by_last_seq
      WHERE run_pk = ? AND last_seq > ? AND first_seq < ? AND (level_mask & ?) != 0 AND (stream_mask & ?) != 0
@@ -76,7 +76,7 @@ export function createLogReader(db: Database.Database, deps: LogReaderDeps): Log
   const decode = (row: Pick<ChunkRow, 'first_seq' | 'first_ts' | 'codec' | 'body'>, q: CompiledLogQuery): LogRecord[] | undefined => {
     const text = unpackBody(row.codec, row.body).toString('utf8');
     if (q.bodyNeedle !== undefined && !text.toLowerCase().includes(q.bodyNeedle)) return undefined;
-    return decodeChunk(row.first_seq, row.first_ts, text, codec);
+    return decodeChunk(row.first_seq, row.first_ts, text, timestamps);
   };
 
   // Where a forward read starts: `after`, moved past the chunks that end at or before `since`.
@@ -95,14 +95,14 @@ export function createLogReader(db: Database.Database, deps: LogReaderDeps): Log
       const rows = forwardPage.all(runPk, cursor, upper, q.levelMask, q.streamMask) as ChunkRow[];
       for (const row of rows) {
         for (const r of decode(row, q) ?? []) {
-          if (passesCursors(q, r, codec) && matchesFilters(q, r) && out.push(r) >= q.count) return out;
+          if (passesCursors(q, r, timestamps) && matchesFilters(q, r) && out.push(r) >= q.count) return out;
         }
         cursor = row.last_seq;
       }
       if (rows.length < PAGE) break;
     }
     for (const r of held?.records ?? []) {
-      if (passesCursors(q, r, codec) && matchesFilters(q, r) && out.push(r) >= q.count) return out;
+      if (passesCursors(q, r, timestamps) && matchesFilters(q, r) && out.push(r) >= q.count) return out;
     }
     return out;
   };
@@ -142,8 +142,8 @@ export function createLogReader(db: Database.Database, deps: LogReaderDeps): Log
           const counts = [s.n_debug, s.n_info, s.n_warning, s.n_error, s.n_critical];
           for (let l = 0; l < counts.length; l++) if (q.levelMask & (1 << l)) total += counts[l]!;
         } else {
-          const { codec: bodyCodec, body } = bodyOf.get(runPk, s.first_seq) as Pick<ChunkRow, 'codec' | 'body'>;
-          for (const r of decode({ ...s, codec: bodyCodec, body }, q) ?? []) if (matchesFilters(q, r)) total++;
+          const stored = bodyOf.get(runPk, s.first_seq) as Pick<ChunkRow, 'codec' | 'body'>;
+          for (const r of decode({ ...s, ...stored }, q) ?? []) if (matchesFilters(q, r)) total++;
         }
       }
     }
@@ -175,7 +175,7 @@ export function createLogReader(db: Database.Database, deps: LogReaderDeps): Log
       if (rows.length > 0) {
         for (const row of rows) {
           for (const r of decode(row, q) ?? []) {
-            if (r.seq > cursor && r.seq <= end && passesCursors(q, r, codec) && matchesFilters(q, r)) batch.push(r);
+            if (r.seq > cursor && r.seq <= end && passesCursors(q, r, timestamps) && matchesFilters(q, r)) batch.push(r);
           }
           scanned = row.last_seq;
         }
@@ -183,7 +183,7 @@ export function createLogReader(db: Database.Database, deps: LogReaderDeps): Log
         for (const r of held?.records ?? []) {
           if (r.seq <= cursor || r.seq > end) continue;
           scanned = r.seq;
-          if (passesCursors(q, r, codec) && matchesFilters(q, r)) batch.push(r);
+          if (passesCursors(q, r, timestamps) && matchesFilters(q, r)) batch.push(r);
         }
         if (scanned === cursor) return;
       }
