@@ -33,6 +33,20 @@ const newRunInfo = () => ({
   pipeline_status: null, runner: null, layers: [],
 });
 
+// The flood's chunks through a run on `store`, as a local run feeds its pipes, to the run's end.
+const feedRun = (store) => {
+  const info = newRunInfo();
+  store.insertRun?.(info);
+  const run = createRun(info, { store, hub: createHub(), ringCapacity: 10_000 });
+  const splitter = createLineSplitter({ maxLineBytes: 65536, onLine: (text, continued) => run.ingestLine('stdout', text, continued) });
+  for (const chunk of chunks) {
+    splitter.push(chunk);
+    run.commit();
+  }
+  splitter.end();
+  run.transition('succeeded', { exit_code: 0 });
+};
+
 const cpuMs = (fn) => {
   const before = process.cpuUsage();
   fn();
@@ -53,31 +67,11 @@ const stages = {
     splitter.end();
   },
   // the run's own work (records, clock, counts, layers, ring, hub) with a store that keeps nothing
-  'split+parse+run': () => {
-    const info = newRunInfo();
-    const discard = { appendRecords() {}, saveRun() {}, flush() {} };
-    const run = createRun(info, { store: discard, hub: createHub(), ringCapacity: 10_000 });
-    const splitter = createLineSplitter({ maxLineBytes: 65536, onLine: (text, continued) => run.ingestLine('stdout', text, continued) });
-    for (const chunk of chunks) {
-      splitter.push(chunk);
-      run.commit();
-    }
-    splitter.end();
-    run.transition('succeeded', { exit_code: 0 });
-  },
+  'split+parse+run': () => feedRun({ appendRecords() {}, saveRun() {}, flush() {} }),
   'split+parse+run+store': () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-cpu-'));
     const store = createStore({ path: path.join(dir, 'supervisor.db') });
-    const info = newRunInfo();
-    store.insertRun(info);
-    const run = createRun(info, { store, hub: createHub(), ringCapacity: 10_000 });
-    const splitter = createLineSplitter({ maxLineBytes: 65536, onLine: (text, continued) => run.ingestLine('stdout', text, continued) });
-    for (const chunk of chunks) {
-      splitter.push(chunk);
-      run.commit();
-    }
-    splitter.end();
-    run.transition('succeeded', { exit_code: 0 });
+    feedRun(store);
     store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   },
