@@ -7,6 +7,7 @@ import { timestampNow } from '../runs/run.js';
 import { createRunManager, type RunManager } from '../runs/run-manager.js';
 import { createHub } from '../sinks/hub.js';
 import { createStore, type Store } from '../store/index.js';
+import { pruneExpiredRunsIfDue } from '../store/retention.js';
 import { FINAL_STATUSES, type RunInfo } from '../types.js';
 import type { Backend, LiveHandlers, ModuleSummary } from './backend.js';
 import { readOwnerPid, writeOwnerFile } from './owner-files.js';
@@ -136,7 +137,16 @@ export function createEmbeddedBackend(config: Config): Backend & { manager(): Ru
     async startRun(module, args, options: { runId?: string } = {}) {
       const run = getManager().start(module, args, options);
       const removeOwner = writeOwnerFile(config.dataDir, run.info.run_id);
-      run.finished.then(removeOwner, removeOwner);
+      // With no daemon to prune daily, the CLI that finished a run applies retention.days (once a day at most).
+      const finish = () => {
+        removeOwner();
+        try {
+          pruneExpiredRunsIfDue(openStore(), config.dataDir, config.retention.days);
+        } catch {
+          // best effort (say the file is busy): the next finished run tries again, and `prune` is there
+        }
+      };
+      run.finished.then(finish, finish);
       return run.info;
     },
     async cancel(runId) {

@@ -1,8 +1,7 @@
-// Retention: delete runs older than retention.days at start and once a day (0 days keeps everything).
+// The daemon's retention: prune runs older than retention.days at start and once a day (0 days keeps everything).
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS, pruneExpiredRuns } from '../store/retention.js';
 
 /** The running prune timer. */
 export interface Retention {
@@ -15,8 +14,7 @@ export function startRetention(deps: { store: Store; logger: Logger; days: numbe
   const now = deps.now ?? Date.now;
   const prune = () => {
     try {
-      const cutoff = new Date(now() - deps.days * DAY_MS).toISOString();
-      const deleted = deps.store.deleteRunsOlderThan(cutoff);
+      const { deleted, cutoff } = pruneExpiredRuns(deps.store, deps.days, now())!;
       if (deleted > 0) deps.logger.info({ deleted, cutoff }, `retention: deleted ${deleted} runs older than ${deps.days} days`);
     } catch (error) {
       deps.logger.error({ err: error }, 'retention: pruning failed');

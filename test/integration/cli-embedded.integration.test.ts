@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogRecord, RunInfo } from '../../src/types.js';
+import { createStore } from '../../src/store/index.js';
+import { emptyCounts, type LogRecord, type RunInfo } from '../../src/types.js';
 import { createSandbox, exited, fixture, printed, ROOT, waitFor, type Sandbox } from './helpers/cli.js';
 
 let box: Sandbox;
@@ -244,6 +245,35 @@ describe('supervisor runs / logs / show / modules / prune', () => {
     const pruned = await box.cli(['prune', '--older-than', '0s', '--json']);
     expect(json<{ deleted: number }>(pruned.stdout).deleted).toBeGreaterThan(0);
     expect(json<RunInfo[]>((await box.cli(['runs', '--json'])).stdout)).toEqual([]);
+  });
+
+  it('applies retention.days after a run when no daemon does, at most once a day', async () => {
+    const own = createSandbox({ retention: { days: 30 }, modules: { quick: { command: 'node', args: [fixture('flood.mjs'), '--lines', '3'] } } });
+    const addOldRun = (runId: string) => {
+      const store = createStore({ path: path.join(own.dataDir, 'supervisor.db') });
+      const created = new Date(Date.now() - 40 * 86_400_000).toISOString().replace('Z', '000Z');
+      store.insertRun({
+        run_id: runId, module: 'quick', args: [], status: 'succeeded', pid: null, exit_code: 0, signal: null,
+        created_at: created, started_at: created, finished_at: created, counts: emptyCounts(), total_lines: 0,
+        pipeline_status: null, runner: null, layers: [],
+      });
+      store.close();
+    };
+    const runIds = async () => json<RunInfo[]>((await own.cli(['runs', '--json'])).stdout).map((r) => r.run_id);
+    try {
+      addOldRun('run_20250101_000000_quick_old001');
+      expect(await runIds()).toContain('run_20250101_000000_quick_old001');
+      expect((await own.cli(['run', 'quick', '--quiet'])).code).toBe(0);
+      const afterFirst = await runIds();
+      expect(afterFirst).toHaveLength(1);
+      expect(afterFirst[0]).toMatch(/_quick_/);
+      // pruned already today: the next run leaves an old run alone
+      addOldRun('run_20250101_000000_quick_old002');
+      expect((await own.cli(['run', 'quick', '--quiet'])).code).toBe(0);
+      expect(await runIds()).toContain('run_20250101_000000_quick_old002');
+    } finally {
+      own.remove();
+    }
   });
 });
 
