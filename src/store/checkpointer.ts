@@ -82,7 +82,6 @@ export function startCheckpointer(
   const state = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   let worker: Worker | undefined;
   let closed = false;
-  let requests = 0;
   let writesSince = 0;
   let bytesSince = 0;
 
@@ -131,7 +130,7 @@ export function startCheckpointer(
       if (mode !== 'worker' || closed) return;
       writesSince++;
       bytesSince += bytes;
-      if (!worker && ++requests < START_AFTER_WRITES) return;
+      if (!worker && writesSince < START_AFTER_WRITES) return;
       if (writesSince < CHECKPOINT_EVERY_WRITES && bytesSince < CHECKPOINT_EVERY_BYTES && worker) return;
       if (!worker) startWorker();
       if (!worker || Atomics.compareExchange(state, PENDING, 0, 1) !== 0) return;
