@@ -1,11 +1,18 @@
-// Many records in one row, cheap for V8 both ways: a chunk body is the UTF-8 of a JSON header, a newline,
-// then the messages back to back (no escaping to do or undo for the bulk of the bytes).
+// Many records in one row, cheap for V8 both ways. A chunk body (format 2, written since schema 3's codec column):
 //
-// The header is a flat array, 3+ slots per record: `tsDelta, code, message length`, then the extras its
-// code announces, in this order: event, data, raw timestamp, seq gap. tsDelta is µs since the previous
-// record (the first: since the chunk's first_ts); seq is implicit (previous + 1; the first is the
-// chunk's first_seq) unless a gap is stored; code = stream | level << 2 | flag bits below. A message
-// that UTF-8 cannot carry exactly (a lone surrogate) sits in the header as a string instead of a length.
+//   bytes 0–15   2, three zero bytes, then u32 LE: record count N, extras byte length E, 0
+//   16 + 8N      f64 LE per record: µs since the previous record (the first: since the chunk's first_ts)
+//   + 4N         u32 LE per record: the message length in UTF-16 units (MESSAGE_IN_EXTRAS: see below)
+//   + 2N         u16 LE per record: code = stream | level << 2 | the flag bits below
+//   + E          UTF-8 JSON array of the extras of the records whose code has them, in record order and in this
+//                order per record: message (one UTF-8 cannot carry exactly: a lone surrogate), event, data,
+//                raw timestamp, seq gap. Absent (E = 0) when no record has any.
+//   the rest     the messages back to back, UTF-8 (no escaping to do or undo for the bulk of the bytes)
+//
+// seq is implicit (previous + 1; the first is the chunk's first_seq) unless a gap is stored. Numbers in binary
+// columns rather than JSON text: formatting three numbers per record was the largest cost of writing a chunk.
+// Format 1 (still read) was a JSON header array [tsDelta, code, length, extras…] per record, a newline, then the
+// messages; its bodies start with "[".
 import { LEVELS, STREAMS, type Level, type LogRecord, type Stream } from '../types.js';
 import { createTimestampCodec, type TimestampCodec } from './timestamps.js';
 
@@ -67,109 +74,153 @@ export interface ChunkEncoder {
 const MIN_CANONICAL_MICROS = -62_167_219_200_000_000;
 const MAX_CANONICAL_MICROS = 253_402_300_800_000_000;
 
+/** The first byte of a body: format 1's JSON header opens with "[". */
+const FORMAT_1_START = 0x5b;
+const FORMAT_2 = 2;
+const PREAMBLE_BYTES = 16;
+/** Column bytes per record: f64 time delta, u32 message length, u16 code. */
+const COLUMN_BYTES = 14;
+/** A message length slot saying the message is in the extras (UTF-8 could not carry it exactly). */
+const MESSAGE_IN_EXTRAS = 0xffffffff;
 const SCRATCH_BYTES = 1 << 20;
+/** Typed arrays use the machine's byte order; the columns are little-endian whatever it is. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** An encoder with its own timestamp memo and a reused output buffer, so encoding allocates little. */
+/** An encoder with its own timestamp memo and reused column and output buffers, so encoding allocates little. */
 export function createChunkEncoder(): ChunkEncoder {
   const codec = createTimestampCodec();
-  let scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  let capacity = 0;
+  let deltas = new Float64Array(0);
+  let lengths = new Uint32Array(0);
+  let codes = new Uint16Array(0);
+  let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 
-  // Header, newline, tail into the scratch buffer as UTF-8. ASCII text (the usual) is copied as latin1, which
+  const ensureColumns = (count: number) => {
+    if (count <= capacity) return;
+    capacity = Math.max(count, capacity * 2, 1024);
+    deltas = new Float64Array(capacity);
+    lengths = new Uint32Array(capacity);
+    codes = new Uint16Array(capacity);
+  };
+
+  // Preamble, columns, extras and tail into the scratch buffer. ASCII text (the usual) is copied as latin1, which
   // is byte-identical for it and several times faster than the UTF-8 encoder.
-  const toBytes = (header: string, tail: string): Buffer => {
-    if (scratch.length > 4 * SCRATCH_BYTES) scratch = Buffer.allocUnsafe(SCRATCH_BYTES); // let a giant one go
+  const toBytes = (count: number, extras: string, tail: string): Buffer => {
+    const extrasBytes = extras === '' ? 0 : Buffer.byteLength(extras, 'utf8');
     const tailBytes = Buffer.byteLength(tail, 'utf8');
-    const need = header.length * 3 + 1 + tailBytes;
-    if (need > scratch.length) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
-    let at = scratch.write(header, 0, 'utf8');
-    scratch[at++] = 10; // \n
+    const columnsEnd = PREAMBLE_BYTES + count * COLUMN_BYTES;
+    const need = columnsEnd + extrasBytes + tailBytes;
+    if (scratch.length > 4 * SCRATCH_BYTES) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES); // let a giant one go
+    if (need > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(need, scratch.length * 2));
+    scratch.writeUInt32LE(FORMAT_2, 0); // the format byte, then three zero bytes
+    scratch.writeUInt32LE(count, 4);
+    scratch.writeUInt32LE(extrasBytes, 8);
+    scratch.writeUInt32LE(0, 12);
+    let at = PREAMBLE_BYTES;
+    if (LITTLE_ENDIAN) {
+      scratch.set(new Uint8Array(deltas.buffer, 0, count * 8), at);
+      scratch.set(new Uint8Array(lengths.buffer, 0, count * 4), at + count * 8);
+      scratch.set(new Uint8Array(codes.buffer, 0, count * 2), at + count * 12);
+    } else {
+      for (let k = 0; k < count; k++) {
+        scratch.writeDoubleLE(deltas[k]!, at + k * 8);
+        scratch.writeUInt32LE(lengths[k]!, at + count * 8 + k * 4);
+        scratch.writeUInt16LE(codes[k]!, at + count * 12 + k * 2);
+      }
+    }
+    at += count * COLUMN_BYTES;
+    if (extrasBytes > 0) at += scratch.write(extras, at, 'utf8');
     at += scratch.write(tail, at, tailBytes === tail.length ? 'latin1' : 'utf8');
     return scratch.subarray(0, at);
   };
 
+  // The records into the columns and the extras; `checkEach` tests every message for a lone surrogate (the slow
+  // path, taken only for a chunk whose joined messages have one) and moves such messages into the extras.
+  const encodeRange = (
+    records: readonly LogRecord[], from: number, to: number, micros: readonly number[] | undefined, checkEach: boolean,
+  ): EncodedChunk => {
+    const count = to - from;
+    ensureColumns(count);
+    const extras: unknown[] = [];
+    const messages: string[] = new Array(count);
+    const levelCounts: ChunkSummary['levelCounts'] = [0, 0, 0, 0, 0];
+    let streamMask = 0;
+    let prevSeq = records[from]!.seq - 1;
+    let firstTs = 0;
+    let prevTs = 0;
+    for (let i = from, k = 0; i < to; i++, k++) {
+      const r = records[i]!;
+      const level = levelCode(r.level)!;
+      const stream = streamCode(r.stream)!;
+      let code = stream | (level << 2);
+      let ts = micros === undefined ? Number.NaN : micros[i]!;
+      if (!(ts >= MIN_CANONICAL_MICROS && ts < MAX_CANONICAL_MICROS && Number.isInteger(ts))) ts = codec.exactMicros(r.timestamp);
+      if (ts !== ts) {
+        code |= RAW_TIMESTAMP;
+        ts = codec.toMicros(r.timestamp);
+        if (ts !== ts) ts = i === from ? 0 : prevTs;
+      }
+      if (i === from) firstTs = prevTs = ts;
+      if (r.continued === true) code |= CONTINUED;
+      if (r.event !== undefined) code |= HAS_EVENT;
+      if (r.data !== undefined) code |= HAS_DATA;
+      if (r.seq !== prevSeq + 1) code |= SEQ_GAP;
+      deltas[k] = ts - prevTs;
+      codes[k] = code;
+      const message = r.message;
+      if (checkEach && LONE_SURROGATE.test(message)) {
+        lengths[k] = MESSAGE_IN_EXTRAS;
+        extras.push(message);
+        messages[k] = '';
+      } else {
+        lengths[k] = message.length;
+        messages[k] = message;
+      }
+      if (code >= HAS_EVENT) {
+        if (code & HAS_EVENT) extras.push(r.event);
+        if (code & HAS_DATA) extras.push(r.data);
+        if (code & RAW_TIMESTAMP) extras.push(r.timestamp);
+        if (code & SEQ_GAP) extras.push(r.seq - prevSeq);
+      }
+      levelCounts[level]++;
+      streamMask |= 1 << stream;
+      prevTs = ts;
+      prevSeq = r.seq;
+    }
+    const tail = messages.join('');
+    // UTF-8 would turn a lone surrogate into U+FFFD: such messages go into the extras, where JSON escapes them.
+    if (!checkEach && LONE_SURROGATE.test(tail)) return encodeRange(records, from, to, micros, true);
+    let levelMask = 0;
+    for (let l = 0; l < levelCounts.length; l++) if (levelCounts[l]! > 0) levelMask |= 1 << l;
+    return {
+      firstSeq: records[from]!.seq,
+      lastSeq: prevSeq,
+      firstTs,
+      lastTs: prevTs,
+      count,
+      levelMask,
+      streamMask,
+      levelCounts,
+      body: toBytes(count, extras.length === 0 ? '' : stringifyExtras(extras), tail),
+    };
+  };
+
   return {
     encode(records, from, to, micros) {
-      const header: unknown[] = [];
-      const messages: string[] = new Array(to - from);
-      const levelCounts: ChunkSummary['levelCounts'] = [0, 0, 0, 0, 0];
-      let streamMask = 0;
-      let prevSeq = records[from]!.seq - 1;
-      let firstTs = 0;
-      let prevTs = 0;
-      for (let i = from; i < to; i++) {
-        const r = records[i]!;
-        const level = levelCode(r.level)!;
-        const stream = streamCode(r.stream)!;
-        let code = stream | (level << 2);
-        let ts = micros === undefined ? Number.NaN : micros[i]!;
-        if (!(ts >= MIN_CANONICAL_MICROS && ts < MAX_CANONICAL_MICROS && Number.isInteger(ts))) ts = codec.exactMicros(r.timestamp);
-        if (ts !== ts) {
-          code |= RAW_TIMESTAMP;
-          ts = codec.toMicros(r.timestamp);
-          if (ts !== ts) ts = i === from ? 0 : prevTs;
-        }
-        if (i === from) firstTs = prevTs = ts;
-        if (r.continued === true) code |= CONTINUED;
-        if (r.event !== undefined) code |= HAS_EVENT;
-        if (r.data !== undefined) code |= HAS_DATA;
-        if (r.seq !== prevSeq + 1) code |= SEQ_GAP;
-        header.push(ts - prevTs, code, r.message.length);
-        messages[i - from] = r.message;
-        if (code >= HAS_EVENT) {
-          if (code & HAS_EVENT) header.push(r.event);
-          if (code & HAS_DATA) header.push(r.data);
-          if (code & RAW_TIMESTAMP) header.push(r.timestamp);
-          if (code & SEQ_GAP) header.push(r.seq - prevSeq);
-        }
-        levelCounts[level]++;
-        streamMask |= 1 << stream;
-        prevTs = ts;
-        prevSeq = r.seq;
-      }
-      let tail = messages.join('');
-      if (LONE_SURROGATE.test(tail)) tail = inlineLoneSurrogates(header, messages);
-      let levelMask = 0;
-      for (let l = 0; l < levelCounts.length; l++) if (levelCounts[l]! > 0) levelMask |= 1 << l;
-      return {
-        firstSeq: records[from]!.seq,
-        lastSeq: prevSeq,
-        firstTs,
-        lastTs: prevTs,
-        count: to - from,
-        levelMask,
-        streamMask,
-        levelCounts,
-        body: toBytes(stringifyHeader(header), tail),
-      };
+      return encodeRange(records, from, to, micros, false);
     },
   };
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-// UTF-8 would turn a lone surrogate into U+FFFD: such messages go into the header, where JSON escapes them.
-function inlineLoneSurrogates(header: unknown[], messages: string[]): string {
-  let slot = 0;
-  for (let k = 0; k < messages.length; k++) {
-    const message = messages[k]!;
-    if (LONE_SURROGATE.test(message)) {
-      header[slot + 2] = message;
-      messages[k] = '';
-    }
-    const code = header[slot + 1] as number;
-    slot += 3;
-    if (code >= HAS_EVENT) for (const flag of [HAS_EVENT, HAS_DATA, RAW_TIMESTAMP, SEQ_GAP]) if (code & flag) slot++;
-  }
-  return messages.join('');
-}
-
-// JSON of the header; data that cannot be serialised (a cycle, a BigInt) is replaced, never allowed to fail a flush.
-function stringifyHeader(header: unknown[]): string {
+// JSON of the extras; data that cannot be serialised (a cycle, a BigInt) is replaced, never allowed to fail a flush.
+function stringifyExtras(extras: unknown[]): string {
   try {
-    return JSON.stringify(header);
+    return JSON.stringify(extras);
   } catch {
     return JSON.stringify(
-      header.map((slot) => {
+      extras.map((slot) => {
         if (slot === null || typeof slot !== 'object') return slot;
         try {
           JSON.stringify(slot);
@@ -182,14 +233,78 @@ function stringifyHeader(header: unknown[]): string {
   }
 }
 
-/** The records of a chunk body (its text, or its UTF-8 bytes), oldest first. */
-export function decodeChunk(
-  firstSeq: number,
-  firstTs: number,
-  body: string | Buffer,
-  codec: TimestampCodec,
-): LogRecord[] {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
+/** Where a body's text starts (messages and extras; all of it in format 1): what a substring search needs to see. */
+export function chunkTextStart(body: Buffer): number {
+  return body[0] === FORMAT_2 ? PREAMBLE_BYTES + body.readUInt32LE(4) * COLUMN_BYTES : 0;
+}
+
+/** The records of a chunk body (as stored, after unpacking), oldest first. */
+export function decodeChunk(firstSeq: number, firstTs: number, body: Buffer, codec: TimestampCodec): LogRecord[] {
+  if (body[0] === FORMAT_2) return decodeFormat2(firstSeq, firstTs, body, codec);
+  if (body[0] === FORMAT_1_START) return decodeFormat1(firstSeq, firstTs, body.toString('utf8'), codec);
+  throw new Error(`a chunk body in an unknown format (first byte ${body[0]}): was the database written by a newer supervisor?`);
+}
+
+function decodeFormat2(firstSeq: number, firstTs: number, body: Buffer, codec: TimestampCodec): LogRecord[] {
+  const count = body.readUInt32LE(4);
+  const extrasBytes = body.readUInt32LE(8);
+  const lengthsAt = PREAMBLE_BYTES + count * 8;
+  const codesAt = lengthsAt + count * 4;
+  const textAt = codesAt + count * 2;
+  const extras = extrasBytes > 0 ? (JSON.parse(body.toString('utf8', textAt, textAt + extrasBytes)) as unknown[]) : [];
+  const tail = body.toString('utf8', textAt + extrasBytes);
+  const out: LogRecord[] = new Array(count);
+  let seq = firstSeq - 1;
+  let ts = firstTs;
+  let at = 0;
+  let x = 0;
+  for (let k = 0; k < count; k++) {
+    ts += body.readDoubleLE(PREAMBLE_BYTES + k * 8);
+    const length = body.readUInt32LE(lengthsAt + k * 4);
+    const code = body.readUInt16LE(codesAt + k * 2);
+    let message: string;
+    if (length === MESSAGE_IN_EXTRAS) {
+      message = extras[x++] as string;
+    } else {
+      message = tail.slice(at, at + length);
+      at += length;
+    }
+    out[k] = buildRecord(code, message, extras, x, ts, codec);
+    if (code >= HAS_EVENT) {
+      if (code & HAS_EVENT) x++;
+      if (code & HAS_DATA) x++;
+      if (code & RAW_TIMESTAMP) x++;
+      if (code & SEQ_GAP) seq += (extras[x++] as number) - 1;
+    }
+    seq++;
+    out[k]!.seq = seq;
+  }
+  return out;
+}
+
+// One record from its code, its message and (when the code says so) its extras from extras[x] on.
+function buildRecord(code: number, message: string, extras: readonly unknown[], x: number, ts: number, codec: TimestampCodec): LogRecord {
+  const record: LogRecord = {
+    seq: 0,
+    timestamp: '',
+    stream: STREAMS[code & 3] as Stream,
+    level: LEVELS[(code >> 2) & 7] as Level,
+    message,
+  };
+  let timestamp: string | undefined;
+  if (code >= HAS_EVENT) {
+    if (code & HAS_EVENT) record.event = extras[x++] as LogRecord['event'];
+    if (code & HAS_DATA) record.data = extras[x++] as LogRecord['data'];
+    if (code & RAW_TIMESTAMP) timestamp = extras[x++] as string;
+  }
+  if (code & CONTINUED) record.continued = true;
+  record.timestamp = timestamp ?? codec.toIso(ts);
+  return record;
+}
+
+// Format 1: a JSON header array (3+ slots per record: tsDelta, code, message length or the message itself, then
+// the extras its code announces), a newline, the messages.
+function decodeFormat1(firstSeq: number, firstTs: number, text: string, codec: TimestampCodec): LogRecord[] {
   const newline = text.indexOf('\n');
   const header = JSON.parse(text.slice(0, newline)) as unknown[];
   const out: LogRecord[] = [];
@@ -208,26 +323,16 @@ export function decodeChunk(
     } else {
       message = length as string;
     }
-    const record: LogRecord = {
-      seq: 0,
-      timestamp: '',
-      stream: STREAMS[code & 3] as Stream,
-      level: LEVELS[(code >> 2) & 7] as Level,
-      message,
-    };
     i += 3;
-    let timestamp: string | undefined;
-    let step = 1;
+    const record = buildRecord(code, message, header, i, ts, codec);
     if (code >= HAS_EVENT) {
-      if (code & HAS_EVENT) record.event = header[i++] as LogRecord['event'];
-      if (code & HAS_DATA) record.data = header[i++] as LogRecord['data'];
-      if (code & RAW_TIMESTAMP) timestamp = header[i++] as string;
-      if (code & SEQ_GAP) step = header[i++] as number;
+      if (code & HAS_EVENT) i++;
+      if (code & HAS_DATA) i++;
+      if (code & RAW_TIMESTAMP) i++;
+      if (code & SEQ_GAP) seq += (header[i++] as number) - 1;
     }
-    if (code & CONTINUED) record.continued = true;
-    seq += step;
+    seq++;
     record.seq = seq;
-    record.timestamp = timestamp ?? codec.toIso(ts);
     out.push(record);
   }
   return out;

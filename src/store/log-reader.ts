@@ -1,7 +1,7 @@
 // Log queries over chunk rows plus the writer's held records: skip chunks by seq/time range and masks, decode the rest.
 import type Database from 'better-sqlite3';
 import type { LogRecord } from '../types.js';
-import { decodeChunk } from './chunk-codec.js';
+import { chunkTextStart, decodeChunk } from './chunk-codec.js';
 import { unpackBody } from './chunk-compression.js';
 import {
   compileLogQuery,
@@ -74,9 +74,9 @@ export function createLogReader(db: Database.Database, deps: LogReaderDeps): Log
 
   // The chunk's records, or undefined when the grep needle is not in it at all.
   const decode = (row: Pick<ChunkRow, 'first_seq' | 'first_ts' | 'codec' | 'body'>, q: CompiledLogQuery): LogRecord[] | undefined => {
-    const text = unpackBody(row.codec, row.body).toString('utf8');
-    if (q.bodyNeedle !== undefined && !text.toLowerCase().includes(q.bodyNeedle)) return undefined;
-    return decodeChunk(row.first_seq, row.first_ts, text, timestamps);
+    const body = unpackBody(row.codec, row.body);
+    if (q.bodyNeedle !== undefined && !body.toString('utf8', chunkTextStart(body)).toLowerCase().includes(q.bodyNeedle)) return undefined;
+    return decodeChunk(row.first_seq, row.first_ts, body, timestamps);
   };
 
   // Where a forward read starts: `after`, moved past the chunks that end at or before `since`.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createChunkEncoder, decodeChunk } from '../../src/store/chunk-codec.js';
 import { createTimestampCodec, isoToMicros } from '../../src/store/timestamps.js';
 import type { LogRecord } from '../../src/types.js';
-import { makeRecords } from './helpers.js';
+import { encodeFormat1Body, makeRecords } from './helpers.js';
 
 const roundTrip = (records: LogRecord[]) => {
   const chunk = createChunkEncoder().encode(records, 0, records.length);
@@ -87,6 +87,34 @@ describe('chunk codec', () => {
     expect(decoded.map((r) => r.message)).toEqual(['big', 'cycle', 'fine']);
     expect(decoded[2]!.data).toEqual({ ok: 1 });
     expect(decoded[0]!.data).toHaveProperty('unserializable');
+  });
+
+  it('writes format 2: numbers in binary columns, JSON only for records with extras', () => {
+    const plain = makeRecords(100).map(({ seq, timestamp, stream, level, message }): LogRecord => ({ seq, timestamp, stream, level, message }));
+    const chunk = createChunkEncoder().encode(plain, 0, plain.length);
+    const messageBytes = plain.reduce((sum, r) => sum + Buffer.byteLength(r.message), 0);
+    expect(chunk.body[0]).toBe(2);
+    expect(chunk.body.length).toBe(16 + 14 * plain.length + messageBytes); // preamble, columns, messages: no extras
+    const withExtras = createChunkEncoder().encode(makeRecords(100), 0, 100).body;
+    expect(withExtras.readUInt32LE(8)).toBeGreaterThan(0);
+  });
+
+  it('still reads format 1 bodies, which files written before format 2 hold', () => {
+    const codec = createTimestampCodec();
+    const records = makeRecords(300);
+    const old = encodeFormat1Body(records);
+    expect(old.body[0]).toBe('['.charCodeAt(0));
+    expect(decodeChunk(records[0]!.seq, old.firstTs, old.body, codec)).toStrictEqual(records);
+    const awkward = ['héllo ✓ 🚀', 'a\nb', '', 'x'.repeat(5000)].map((message, i): LogRecord => ({
+      seq: i + 1, timestamp: `2025-10-31T12:00:0${i}.000000Z`, stream: 'stderr', level: 'ERROR', message,
+    }));
+    const second = encodeFormat1Body(awkward);
+    expect(decodeChunk(1, second.firstTs, second.body, codec)).toStrictEqual(awkward);
+  });
+
+  it('refuses a body in a format it does not know, saying so', () => {
+    const body = Buffer.from([9, 0, 0, 0, 1, 0, 0, 0]);
+    expect(() => decodeChunk(1, 0, body, createTimestampCodec())).toThrow(/unknown format \(first byte 9\).*newer supervisor/);
   });
 
   it('reuses its buffer safely across chunks of very different sizes', () => {

@@ -99,3 +99,28 @@ export function referenceQuery(records: readonly LogRecord[], q: LogQuery): { lo
   );
   return { logs: q.limit === undefined ? forward : forward.slice(0, Math.max(0, q.limit)), total };
 }
+
+/**
+ * A chunk body in format 1, as supervisors wrote them before format 2 (a JSON header of `tsDelta, code, length`
+ * per record plus the extras its code announces, a newline, the messages), so tests can check it is still read.
+ * No seq gaps or raw timestamps: enough for records whose timestamps are canonical and seqs contiguous.
+ */
+export function encodeFormat1Body(records: readonly LogRecord[]): { firstTs: number; body: Buffer } {
+  const header: unknown[] = [];
+  let text = '';
+  const firstTs = isoToMicros(records[0]!.timestamp);
+  let prevTs = firstTs;
+  for (const r of records) {
+    const ts = isoToMicros(r.timestamp);
+    let code = (LEVELS.indexOf(r.level) << 2) | ['stdout', 'stderr', 'push'].indexOf(r.stream);
+    if (r.continued) code |= 1 << 5;
+    if (r.event !== undefined) code |= 1 << 6;
+    if (r.data !== undefined) code |= 1 << 7;
+    header.push(ts - prevTs, code, r.message.length);
+    if (r.event !== undefined) header.push(r.event);
+    if (r.data !== undefined) header.push(r.data);
+    text += r.message;
+    prevTs = ts;
+  }
+  return { firstTs, body: Buffer.from(`${JSON.stringify(header)}\n${text}`, 'utf8') };
+}
