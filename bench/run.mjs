@@ -16,7 +16,7 @@ const flag = (name, fallback) => {
 };
 const only = new Set(String(flag('only', 'capture,pipeline,memory,live,push')).split(','));
 const LINES = Number(flag('lines', 1_000_000));
-const REPEAT = Number(flag('repeat', 3));
+const REPEAT = Number(flag('repeat', 5));
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sup-bench-'));
 const configFile = path.join(tmp, 'supervisor.config.json');
@@ -76,6 +76,8 @@ function captureSection() {
     raw_pipe_s: rawS,
     supervisor_s: supS,
     ratio: supS / rawS,
+    // fastest run of each over the fastest raw pipe: the least disturbed pair on a shared machine (the median is the headline)
+    ratio_of_fastest: Math.min(...sup) / Math.min(...raw),
     target_ratio: 2.0,
     lines_per_s: LINES / supS,
     raw_lines_per_s: LINES / rawS,
@@ -96,7 +98,7 @@ function captureSection() {
     runs: { raw, supervisor: sup, supervisor_fixed: fixed },
   };
   table.push(
-    ['capture 1M lines → SQLite', `${(LINES / supS / 1000).toFixed(0)}k lines/s`, `raw pipe ${(LINES / rawS / 1000).toFixed(0)}k lines/s`, `${(supS / rawS).toFixed(2)}× (target ≤ 2.0×)`],
+    ['capture 1M lines → SQLite', `${(LINES / supS / 1000).toFixed(0)}k lines/s`, `raw pipe ${(LINES / rawS / 1000).toFixed(0)}k lines/s`, `${(supS / rawS).toFixed(2)}× (target ≤ 2.0×; fastest runs ${(Math.min(...sup) / Math.min(...raw)).toFixed(2)}×)`],
     ['peak RSS of supervisor run', `${(median(rss) / 1024).toFixed(0)} MiB`, '', ''],
     ['CPU (user+sys, with the flood)', `${median(supCpu).toFixed(2)} s`, `raw pipe ${median(rawCpu).toFixed(2)} s`, ''],
     ['fixed cost (1-line run)', `${median(fixed).toFixed(2)} s`, `streaming ${(supS - median(fixed)).toFixed(2)} s`, ''],
