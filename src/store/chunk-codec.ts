@@ -253,37 +253,35 @@ function decodeFormat2(firstSeq: number, firstTs: number, body: Buffer, codec: T
   const textAt = codesAt + count * 2;
   const extras = extrasBytes > 0 ? (JSON.parse(body.toString('utf8', textAt, textAt + extrasBytes)) as unknown[]) : [];
   const tail = body.toString('utf8', textAt + extrasBytes);
+  const cursor: SlotCursor = { slots: extras, next: 0, seq: firstSeq - 1 };
   const out: LogRecord[] = new Array(count);
-  let seq = firstSeq - 1;
   let ts = firstTs;
   let at = 0;
-  let x = 0;
   for (let k = 0; k < count; k++) {
     ts += body.readDoubleLE(PREAMBLE_BYTES + k * 8);
     const length = body.readUInt32LE(lengthsAt + k * 4);
     const code = body.readUInt16LE(codesAt + k * 2);
     let message: string;
     if (length === MESSAGE_IN_EXTRAS) {
-      message = extras[x++] as string;
+      message = extras[cursor.next++] as string;
     } else {
       message = tail.slice(at, at + length);
       at += length;
     }
-    out[k] = buildRecord(code, message, extras, x, ts, codec);
-    if (code >= HAS_EVENT) {
-      if (code & HAS_EVENT) x++;
-      if (code & HAS_DATA) x++;
-      if (code & RAW_TIMESTAMP) x++;
-      if (code & SEQ_GAP) seq += (extras[x++] as number) - 1;
-    }
-    seq++;
-    out[k]!.seq = seq;
+    out[k] = buildRecord(code, message, ts, cursor, codec);
   }
   return out;
 }
 
-// One record from its code, its message and (when the code says so) its extras from extras[x] on.
-function buildRecord(code: number, message: string, extras: readonly unknown[], x: number, ts: number, codec: TimestampCodec): LogRecord {
+/** Where a decoder is in its JSON slots (format 2's extras, format 1's header) and the seq of the last record. */
+interface SlotCursor {
+  slots: readonly unknown[];
+  next: number;
+  seq: number;
+}
+
+// One record from its code and message, taking the extras its code announces from the cursor's slots.
+function buildRecord(code: number, message: string, ts: number, cursor: SlotCursor, codec: TimestampCodec): LogRecord {
   const record: LogRecord = {
     seq: 0,
     timestamp: '',
@@ -292,12 +290,17 @@ function buildRecord(code: number, message: string, extras: readonly unknown[], 
     message,
   };
   let timestamp: string | undefined;
+  let step = 1;
   if (code >= HAS_EVENT) {
-    if (code & HAS_EVENT) record.event = extras[x++] as LogRecord['event'];
-    if (code & HAS_DATA) record.data = extras[x++] as LogRecord['data'];
-    if (code & RAW_TIMESTAMP) timestamp = extras[x++] as string;
+    const { slots } = cursor;
+    if (code & HAS_EVENT) record.event = slots[cursor.next++] as LogRecord['event'];
+    if (code & HAS_DATA) record.data = slots[cursor.next++] as LogRecord['data'];
+    if (code & RAW_TIMESTAMP) timestamp = slots[cursor.next++] as string;
+    if (code & SEQ_GAP) step = slots[cursor.next++] as number;
   }
   if (code & CONTINUED) record.continued = true;
+  cursor.seq += step;
+  record.seq = cursor.seq;
   record.timestamp = timestamp ?? codec.toIso(ts);
   return record;
 }
@@ -307,15 +310,15 @@ function buildRecord(code: number, message: string, extras: readonly unknown[], 
 function decodeFormat1(firstSeq: number, firstTs: number, text: string, codec: TimestampCodec): LogRecord[] {
   const newline = text.indexOf('\n');
   const header = JSON.parse(text.slice(0, newline)) as unknown[];
+  const cursor: SlotCursor = { slots: header, next: 0, seq: firstSeq - 1 };
   const out: LogRecord[] = [];
-  let seq = firstSeq - 1;
   let ts = firstTs;
   let at = newline + 1;
-  let i = 0;
-  while (i < header.length) {
-    ts += header[i] as number;
-    const code = header[i + 1] as number;
-    const length = header[i + 2];
+  while (cursor.next < header.length) {
+    ts += header[cursor.next] as number;
+    const code = header[cursor.next + 1] as number;
+    const length = header[cursor.next + 2];
+    cursor.next += 3;
     let message: string;
     if (typeof length === 'number') {
       message = text.slice(at, at + length);
@@ -323,17 +326,7 @@ function decodeFormat1(firstSeq: number, firstTs: number, text: string, codec: T
     } else {
       message = length as string;
     }
-    i += 3;
-    const record = buildRecord(code, message, header, i, ts, codec);
-    if (code >= HAS_EVENT) {
-      if (code & HAS_EVENT) i++;
-      if (code & HAS_DATA) i++;
-      if (code & RAW_TIMESTAMP) i++;
-      if (code & SEQ_GAP) seq += (header[i++] as number) - 1;
-    }
-    seq++;
-    record.seq = seq;
-    out.push(record);
+    out.push(buildRecord(code, message, ts, cursor, codec));
   }
   return out;
 }
