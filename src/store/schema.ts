@@ -100,6 +100,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE chunks ADD COLUMN codec INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 4,
+    name: 'chunk bodies in format 2',
+    sql: `
+      -- No change to the tables: new chunk bodies are written in format 2 (chunk-codec.ts; older rows stay in
+      -- format 1 and read as before). The version tells an older supervisor, which cannot read format 2, to
+      -- refuse the file with "upgrade the supervisor" rather than fail on every read.
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

@@ -90,6 +90,14 @@ describe('the SQLite file', () => {
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 't'").pluck().get()).toBe(0);
     db.close();
   });
+
+  it('is refused by a supervisor from before its schema (one that cannot read format 2 chunks), which says why', () => {
+    const db = openDatabase(path.join(tempDir(), 'new.db'));
+    const before = MIGRATIONS.filter((m) => m.version < SCHEMA_VERSION);
+    expect(() => migrate(db, before)).toThrow(`the database schema is version ${SCHEMA_VERSION}, newer than this supervisor's ${SCHEMA_VERSION - 1}: upgrade the supervisor`);
+    expect(readVersion(db)).toBe(SCHEMA_VERSION);
+    db.close();
+  });
 });
 
 describe('checkpoints on a worker thread', () => {
