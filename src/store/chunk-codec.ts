@@ -1,4 +1,4 @@
-// Many records in one row, cheap for V8 both ways. A chunk body (format 2, written since schema 3's codec column):
+// Many records in one row, cheap for V8 both ways. A chunk body (format 2, written since schema 4):
 //
 //   bytes 0–15   2, three zero bytes, then u32 LE: record count N, extras byte length E, 0
 //   16 + 8N      f64 LE per record: µs since the previous record (the first: since the chunk's first_ts)
