@@ -6,7 +6,7 @@ import { afterEach } from 'vitest';
 import { createStore, type Store, type StoreOptions } from '../../src/store/index.js';
 import type { LogQuery } from '../../src/store/log-query.js';
 import { isoToMicros, microsToIso } from '../../src/store/timestamps.js';
-import { LEVELS, emptyCounts, type Level, type LogRecord, type RunInfo, type Stream } from '../../src/types.js';
+import { LEVELS, STREAMS, emptyCounts, type Level, type LogRecord, type RunInfo, type Stream } from '../../src/types.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -112,7 +112,7 @@ export function encodeFormat1Body(records: readonly LogRecord[]): { firstTs: num
   let prevTs = firstTs;
   for (const r of records) {
     const ts = isoToMicros(r.timestamp);
-    let code = (LEVELS.indexOf(r.level) << 2) | ['stdout', 'stderr', 'push'].indexOf(r.stream);
+    let code = (LEVELS.indexOf(r.level) << 2) | STREAMS.indexOf(r.stream);
     if (r.continued) code |= 1 << 5;
     if (r.event !== undefined) code |= 1 << 6;
     if (r.data !== undefined) code |= 1 << 7;
