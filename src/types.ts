@@ -22,6 +22,11 @@ export interface ParsedLine {
   message: string;
   event?: EventName;
   data?: Record<string, unknown>;
+  /**
+   * The JSON text `data` was parsed from, when a line held it: the store keeps this text rather than serialising
+   * `data` again (so `data` must not be changed once parsed). Not part of the record.
+   */
+  dataJson?: string;
 }
 
 /** One captured line as it flows to the sinks and over the wire. */

@@ -6,14 +6,21 @@
  */
 export const MAX_JSON_DEPTH = 1000;
 
-/** The object a line holds from `start` (its `{`), or undefined: not JSON, not an object, or too deep. */
-export function parseJsonObject(text: string, start: number): Record<string, unknown> | undefined {
+/**
+ * The JSON text of the object a line may hold from `start` (its `{`) to its last `}`, or undefined when it cannot
+ * be one or nests too deep. Cheap checks only: the text may still not parse.
+ */
+export function jsonObjectText(text: string, start: number): string | undefined {
   let end = text.length - 1;
   while (end > start && isBlank(text.charCodeAt(end))) end--;
   if (text.charCodeAt(end) !== 125 /* } */) return undefined; // cheap reject before JSON.parse
   // depth d needs at least 2d characters, so short lines skip the scan
   if (end - start >= 2 * MAX_JSON_DEPTH && exceedsDepth(text, start, end)) return undefined;
-  const json = start === 0 && end === text.length - 1 ? text : text.slice(start, end + 1);
+  return start === 0 && end === text.length - 1 ? text : text.slice(start, end + 1);
+}
+
+/** The object a JSON text holds, or undefined: not JSON, or not an object. */
+export function parseJsonObject(json: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(json);
     return typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -1,6 +1,6 @@
 // One line → one record: a structured event, a JSON log line, or plain text with a level prefix. Never throws.
 import type { ParsedLine, Stream } from '../types.js';
-import { isBlank, parseJsonObject } from './json-object.js';
+import { isBlank, jsonObjectText, parseJsonObject } from './json-object.js';
 import { parseJsonLogLine } from './json-log-line.js';
 import { defaultLevelFor } from './levels.js';
 import { stripAnsi } from './strip-ansi.js';
@@ -22,9 +22,12 @@ export function parseLine(raw: string, stream: Stream): ParsedLine {
   let first = 0;
   while (first < text.length && isBlank(text.charCodeAt(first))) first++;
   if (text.charCodeAt(first) === 123 /* { */) {
-    const data = parseJsonObject(text, first);
+    const json = jsonObjectText(text, first);
+    const data = json === undefined ? undefined : parseJsonObject(json);
     if (data) {
-      return isStructuredEvent(data) ? parseStructuredEvent(data) : parseJsonLogLine(data, text, defaultLevelFor(stream));
+      const parsed = isStructuredEvent(data) ? parseStructuredEvent(data) : parseJsonLogLine(data, text, defaultLevelFor(stream));
+      parsed.dataJson = json;
+      return parsed;
     }
   }
   return { level: detectTextLevel(text) ?? defaultLevelFor(stream), message: text };

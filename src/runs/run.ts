@@ -71,8 +71,10 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
   const tracker = createLayerTracker(info.layers, info.pipeline_status);
   let seq = info.total_lines;
   let batch: LogRecord[] = [];
-  // batch's timestamps as µs, for the store (it would otherwise parse each string back)
+  // parallel to batch, for the store: timestamps as µs (it would otherwise parse each string back), and the
+  // JSON text each record's data was parsed from (it would otherwise serialise the data again)
   let batchMicros: number[] = [];
+  let batchDataJson: { seqs: number[]; texts: string[] } = { seqs: [], texts: [] };
   let changedLayers: Layer[] = [];
   const lastLevel: Partial<Record<Stream, Level>> = {};
   let saveTimer: NodeJS.Timeout | undefined;
@@ -102,7 +104,13 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     batchMicros.push(clock.lastMicros);
     const record: LogRecord = { seq: ++seq, timestamp, stream, level, message: parsed.message };
     if (parsed.event !== undefined) record.event = parsed.event;
-    if (parsed.data !== undefined) record.data = parsed.data;
+    if (parsed.data !== undefined) {
+      record.data = parsed.data;
+      if (parsed.dataJson !== undefined) {
+        batchDataJson.seqs.push(seq);
+        batchDataJson.texts.push(parsed.dataJson);
+      }
+    }
     if (continued) record.continued = true;
     info.counts[level]++;
     batch.push(record);
@@ -124,12 +132,13 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     commit() {
       if (batch.length === 0) return;
       const records = batch;
-      const micros = batchMicros;
+      const hints = { micros: batchMicros, dataJson: batchDataJson };
       batch = [];
       batchMicros = [];
+      if (hints.dataJson.seqs.length > 0) batchDataJson = { seqs: [], texts: [] };
       for (const record of records) ring.append(record);
       info.total_lines = seq;
-      deps.store.appendRecords(info.run_id, records, micros);
+      deps.store.appendRecords(info.run_id, records, hints);
       deps.hub.publishRecords(info.run_id, records);
       if (changedLayers.length > 0) {
         const layers = changedLayers;

@@ -5,15 +5,16 @@
 //   + 4N         u32 LE per record: the message length in UTF-16 units (MESSAGE_IN_EXTRAS: see below)
 //   + 2N         u16 LE per record: code = stream | level << 2 | the flag bits below
 //   + E          UTF-8 JSON array of the extras of the records whose code has them, in record order and in this
-//                order per record: message (one UTF-8 cannot carry exactly: a lone surrogate), event, data,
-//                raw timestamp, seq gap. Absent (E = 0) when no record has any.
+//                order per record: message (one UTF-8 cannot carry exactly: a lone surrogate), event, data (the
+//                very JSON text a line held, when it came from one), raw timestamp, seq gap. Absent (E = 0) when no
+//                record has any.
 //   the rest     the messages back to back, UTF-8 (no escaping to do or undo for the bulk of the bytes)
 //
 // seq is implicit (previous + 1; the first is the chunk's first_seq) unless a gap is stored. Numbers in binary
 // columns rather than JSON text: formatting three numbers per record was the largest cost of writing a chunk.
 // Format 1 (still read) was a JSON header array [tsDelta, code, length, extras…] per record, a newline, then the
 // messages; its bodies start with "[".
-import { LEVELS, STREAMS, type Level, type LogRecord, type Stream } from '../types.js';
+import { EVENT_NAMES, LEVELS, STREAMS, type Level, type LogRecord, type Stream } from '../types.js';
 import { createTimestampCodec, type TimestampCodec } from './timestamps.js';
 
 const CONTINUED = 1 << 5;
@@ -62,12 +63,23 @@ export interface EncodedChunk extends ChunkSummary {
   body: Buffer;
 }
 
+/** What a caller already knows of its records, so encoding need not work it out again. */
+export interface RecordHints {
+  /** parallel to the records: records[i].timestamp as µs since the epoch (NaN where unknown), so the strings are not re-read */
+  micros?: readonly number[];
+  /** the JSON text some records' data was parsed from: stored as it is instead of a new serialisation */
+  dataJson?: DataJsonHint;
+}
+
+/** JSON texts of records' data by seq: texts[k] is the data of the record with seq seqs[k]; seqs increase. */
+export interface DataJsonHint {
+  seqs: readonly number[];
+  texts: readonly string[];
+}
+
 export interface ChunkEncoder {
-  /**
-   * Encode records[from, to) (non-empty, seq strictly increasing). `micros`, when given, runs parallel to
-   * `records`: micros[i] is records[i].timestamp as µs (NaN where unknown), so the strings are not re-read.
-   */
-  encode(records: readonly LogRecord[], from: number, to: number, micros?: readonly number[]): EncodedChunk;
+  /** Encode records[from, to) (non-empty, seq strictly increasing). */
+  encode(records: readonly LogRecord[], from: number, to: number, hints?: RecordHints): EncodedChunk;
 }
 
 // µs in this range format as a canonical 27-character timestamp (years 0000–9999), so microsToIso gives the string back.
@@ -137,11 +149,15 @@ export function createChunkEncoder(): ChunkEncoder {
   // The records into the columns and the extras; `checkEach` tests every message for a lone surrogate (the slow
   // path, taken only for a chunk whose joined messages have one) and moves such messages into the extras.
   const encodeRange = (
-    records: readonly LogRecord[], from: number, to: number, micros: readonly number[] | undefined, checkEach: boolean,
+    records: readonly LogRecord[], from: number, to: number, hints: RecordHints, checkEach: boolean,
   ): EncodedChunk => {
     const count = to - from;
     ensureColumns(count);
-    const extras: unknown[] = [];
+    const micros = hints.micros;
+    const jsonSeqs = hints.dataJson?.seqs ?? [];
+    let json = 0; // the next of jsonSeqs to match
+    // each extra as its JSON text, joined into one array at the end
+    const extras: string[] = [];
     const messages: string[] = new Array(count);
     const levelCounts: ChunkSummary['levelCounts'] = [0, 0, 0, 0, 0];
     let streamMask = 0;
@@ -170,17 +186,20 @@ export function createChunkEncoder(): ChunkEncoder {
       const message = r.message;
       if (checkEach && LONE_SURROGATE.test(message)) {
         lengths[k] = MESSAGE_IN_EXTRAS;
-        extras.push(message);
+        extras.push(JSON.stringify(message));
         messages[k] = '';
       } else {
         lengths[k] = message.length;
         messages[k] = message;
       }
       if (code >= HAS_EVENT) {
-        if (code & HAS_EVENT) extras.push(r.event);
-        if (code & HAS_DATA) extras.push(r.data);
-        if (code & RAW_TIMESTAMP) extras.push(r.timestamp);
-        if (code & SEQ_GAP) extras.push(r.seq - prevSeq);
+        if (code & HAS_EVENT) extras.push(EVENT_JSON.get(r.event!) ?? JSON.stringify(r.event));
+        if (code & HAS_DATA) {
+          while (json < jsonSeqs.length && jsonSeqs[json]! < r.seq) json++;
+          extras.push(jsonSeqs[json] === r.seq ? hints.dataJson!.texts[json]! : stringifyData(r.data!));
+        }
+        if (code & RAW_TIMESTAMP) extras.push(JSON.stringify(r.timestamp));
+        if (code & SEQ_GAP) extras.push(String(r.seq - prevSeq));
       }
       levelCounts[level]++;
       streamMask |= 1 << stream;
@@ -189,7 +208,7 @@ export function createChunkEncoder(): ChunkEncoder {
     }
     const tail = messages.join('');
     // UTF-8 would turn a lone surrogate into U+FFFD: such messages go into the extras, where JSON escapes them.
-    if (!checkEach && LONE_SURROGATE.test(tail)) return encodeRange(records, from, to, micros, true);
+    if (!checkEach && LONE_SURROGATE.test(tail)) return encodeRange(records, from, to, hints, true);
     let levelMask = 0;
     for (let l = 0; l < levelCounts.length; l++) if (levelCounts[l]! > 0) levelMask |= 1 << l;
     return {
@@ -201,35 +220,28 @@ export function createChunkEncoder(): ChunkEncoder {
       levelMask,
       streamMask,
       levelCounts,
-      body: toBytes(count, extras.length === 0 ? '' : stringifyExtras(extras), tail),
+      body: toBytes(count, extras.length === 0 ? '' : `[${extras.join(',')}]`, tail),
     };
   };
 
   return {
-    encode(records, from, to, micros) {
-      return encodeRange(records, from, to, micros, false);
+    encode(records, from, to, hints = {}) {
+      return encodeRange(records, from, to, hints, false);
     },
   };
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-// JSON of the extras; data that cannot be serialised (a cycle, a BigInt) is replaced, never allowed to fail a flush.
-function stringifyExtras(extras: unknown[]): string {
+// The event names as JSON strings, made once.
+const EVENT_JSON: ReadonlyMap<string, string> = new Map(EVENT_NAMES.map((name) => [name, JSON.stringify(name)]));
+
+// A record's data as JSON; data that cannot be serialised (a cycle, a BigInt) is replaced, never allowed to fail a flush.
+function stringifyData(data: Record<string, unknown>): string {
   try {
-    return JSON.stringify(extras);
-  } catch {
-    return JSON.stringify(
-      extras.map((slot) => {
-        if (slot === null || typeof slot !== 'object') return slot;
-        try {
-          JSON.stringify(slot);
-          return slot;
-        } catch (error) {
-          return { unserializable: String((error as Error).message) };
-        }
-      }),
-    );
+    return JSON.stringify(data) ?? 'null';
+  } catch (error) {
+    return JSON.stringify({ unserializable: String((error as Error).message) });
   }
 }
 

@@ -1,5 +1,6 @@
 // The store: runs, layers and records in one SQLite file, written in chunks, read with the unflushed lines merged in.
 import type { LogRecord, RunInfo } from '../types.js';
+import type { RecordHints } from './chunk-codec.js';
 import { startCheckpointer, type CheckpointMode } from './checkpointer.js';
 import { createLogReader } from './log-reader.js';
 import type { LogQuery } from './log-query.js';
@@ -10,6 +11,7 @@ import { openDatabase, readVersion } from './schema.js';
 export type { LogQuery } from './log-query.js';
 export type { ListRunsQuery } from './run-repo.js';
 export type { WriterStats } from './log-writer.js';
+export type { RecordHints } from './chunk-codec.js';
 export type { CheckpointMode } from './checkpointer.js';
 export { SCHEMA_VERSION, MIGRATIONS } from './schema.js';
 export {
@@ -68,9 +70,9 @@ export interface Store {
   deleteRunsOlderThan(cutoffIso: string): number;
   /**
    * Buffered: writes a chunk when batchRecords are pending, on the flush timer, or on flush(); seqs must increase.
-   * `micros` (optional, parallel to records) gives each timestamp as µs so the writer need not parse the strings.
+   * `hints` (optional) are what the caller already knows of the records: timestamps as µs, data as its JSON text.
    */
-  appendRecords(runId: string, records: LogRecord[], micros?: readonly number[]): void;
+  appendRecords(runId: string, records: LogRecord[], hints?: RecordHints): void;
   /** write what is pending now, in one transaction (all runs, or one) */
   flush(runId?: string): void;
   /** see LogQuery; total counts the records matching level/stream/grep, cursors ignored */

@@ -8,7 +8,7 @@
 import type Database from 'better-sqlite3';
 import { SupervisorError } from '../errors.js';
 import type { LogRecord } from '../types.js';
-import { createChunkEncoder, levelCode, streamCode } from './chunk-codec.js';
+import { createChunkEncoder, levelCode, streamCode, type DataJsonHint, type RecordHints } from './chunk-codec.js';
 import { createBodyPacker, type BodyPacker } from './chunk-compression.js';
 
 export interface LogWriterOptions {
@@ -56,8 +56,8 @@ export interface HeldRecords {
 }
 
 export interface LogWriter {
-  /** `micros`, if given, is parallel to `records`: each timestamp as µs since the epoch (spares re-parsing the strings) */
-  append(runId: string, records: readonly LogRecord[], micros?: readonly number[]): void;
+  /** `hints`, if given, are what the caller already knows of the records (see RecordHints) */
+  append(runId: string, records: readonly LogRecord[], hints?: RecordHints): void;
   /** write all held records now (one transaction) and close the open chunks */
   flush(runId?: string): void;
   /** the run's records not yet in a closed chunk, for readers to merge */
@@ -77,6 +77,8 @@ interface RunBuffer {
   records: LogRecord[];
   /** parallel to records: their timestamps in µs, NaN where the caller gave none */
   micros: number[];
+  /** the JSON text of held records' data, where the caller gave it */
+  dataJson: { seqs: number[]; texts: string[] };
   /** records[0, written) are in the table as the open chunk */
   written: number;
   /** times the open chunk has been written */
@@ -84,6 +86,28 @@ interface RunBuffer {
   lastSeq: number;
   appendedAt: number;
   packer: BodyPacker;
+}
+
+// Take the caller's data texts for a batch starting at firstSeq (they must be of its records, in order).
+function addDataJson(buf: RunBuffer, hint: DataJsonHint, firstSeq: number): void {
+  const { seqs, texts } = hint;
+  if (seqs.length !== texts.length) return;
+  for (let k = 0; k < seqs.length; k++) {
+    const seq = seqs[k]!;
+    if (seq < firstSeq || seq > buf.lastSeq) continue; // not of this batch: ignored, the data is serialised instead
+    if (buf.dataJson.seqs.length > 0 && seq <= buf.dataJson.seqs[buf.dataJson.seqs.length - 1]!) continue;
+    buf.dataJson.seqs.push(seq);
+    buf.dataJson.texts.push(texts[k]!);
+  }
+}
+
+// Forget the data texts of records no longer held.
+function dropDataJson(buf: RunBuffer): void {
+  const { seqs, texts } = buf.dataJson;
+  const first = buf.records.length > 0 ? buf.records[0]!.seq : Infinity;
+  let k = 0;
+  while (k < seqs.length && seqs[k]! < first) k++;
+  if (k > 0) buf.dataJson = { seqs: seqs.slice(k), texts: texts.slice(k) };
 }
 
 /** Create the writer; it owns a flush timer (unref'd) only while it holds records. */
@@ -114,7 +138,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
 
   // Write records[from, to) of a buffer as one chunk; returns how many of them are new to the table.
   const writeChunk = (buf: RunBuffer, from: number, to: number): number => {
-    const c = encoder.encode(buf.records, from, to, buf.micros);
+    const c = encoder.encode(buf.records, from, to, { micros: buf.micros, dataJson: buf.dataJson });
     const [debug, info, warning, error, critical] = c.levelCounts;
     const stored = buf.packer.pack(c.body);
     upsertChunk.run(
@@ -150,6 +174,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
       if (full > 0) {
         buf.records = buf.records.slice(full);
         buf.micros = buf.micros.slice(full);
+        dropDataJson(buf);
         buf.written = 0;
         buf.writes = 0;
       }
@@ -187,6 +212,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     stats.recordsDropped += drop - buf.written;
     buf.records = buf.records.slice(drop);
     buf.micros = buf.micros.slice(drop);
+    dropDataJson(buf);
     buf.written = 0;
     buf.writes = 0;
   };
@@ -219,14 +245,14 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     if (runPk === undefined) throw new SupervisorError('RUN_NOT_FOUND', `no run ${runId} in the store: insert it first`);
     const lastSeq = (selectLastSeq.get(runPk) as number | null) ?? 0;
     const buf: RunBuffer = {
-      runId, runPk, records: [], micros: [], written: 0, writes: 0, lastSeq, appendedAt: 0, packer: createBodyPacker(),
+      runId, runPk, records: [], micros: [], dataJson: { seqs: [], texts: [] }, written: 0, writes: 0, lastSeq, appendedAt: 0, packer: createBodyPacker(),
     };
     buffers.set(runId, buf);
     return buf;
   };
 
   const writer: LogWriter = {
-    append(runId, records, micros) {
+    append(runId, records, hints = {}) {
       if (closed) throw new Error('the store is closed');
       if (records.length === 0) return;
       const buf = buffers.get(runId) ?? open(runId);
@@ -241,15 +267,17 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
         }
         prev = r.seq;
       }
+      const { micros, dataJson } = hints;
       if (buf.records.length === 0) {
         buf.records = records.slice();
-        buf.micros = micros !== undefined && micros.length === records.length ? micros.slice() : records.map(() => Number.NaN);
+        buf.micros = micros?.length === records.length ? micros.slice() : records.map(() => Number.NaN);
       } else {
         for (const r of records) buf.records.push(r);
-        if (micros !== undefined && micros.length === records.length) for (const m of micros) buf.micros.push(m);
+        if (micros?.length === records.length) for (const m of micros) buf.micros.push(m);
         else for (let i = 0; i < records.length; i++) buf.micros.push(Number.NaN);
       }
       buf.lastSeq = prev;
+      if (dataJson !== undefined) addDataJson(buf, dataJson, records[0]!.seq);
       buf.appendedAt = options.now();
       if (buf.records.length >= batch) {
         if (failures === 0) writeQuietly([buf], false);

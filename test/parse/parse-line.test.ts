@@ -229,10 +229,10 @@ describe('JSON log lines from real loggers', () => {
   });
 
   it('falls back to the whole line and the stream default for unknown shapes', () => {
-    expect(parseLine('{"a":1}', 'stdout')).toEqual({ level: 'INFO', message: '{"a":1}', data: { a: 1 } });
+    expect(parseLine('{"a":1}', 'stdout')).toEqual({ level: 'INFO', message: '{"a":1}', data: { a: 1 }, dataJson: '{"a":1}' });
     expect(parseLine('{"a":1}', 'stderr').level).toBe('ERROR');
     expect(parseLine('{"a":1}', 'push').level).toBe('INFO');
-    expect(parseLine('{}', 'stderr')).toEqual({ level: 'ERROR', message: '{}', data: {} });
+    expect(parseLine('{}', 'stderr')).toEqual({ level: 'ERROR', message: '{}', data: {}, dataJson: '{}' });
     expect(parseLine('{"msg":"no level"}', 'stderr')).toMatchObject({ level: 'ERROR', message: 'no level' });
     expect(parseLine('{"level":30}', 'stderr')).toMatchObject({ level: 'INFO', message: '{"level":30}' });
     expect(parseLine('{"severity":"DEFAULT","message":"gcp default"}', 'stderr').level).toBe('ERROR');

@@ -60,6 +60,20 @@ describe('run manager', () => {
     expect(records[records.length - 1]).toMatchObject({ message: 'ERROR y', level: 'ERROR', stream: 'stderr' });
   });
 
+  it("stores a JSON line's data as the line wrote it, so history reads back exactly what was live", async () => {
+    // re-serialising the parsed data would store 0 for -0 and null for 1e400 (Infinity once parsed)
+    const lines = ['  { "event": "layer_start", "layer": 1, "z": -0, "big": 1e400 }  ', '{"level":"warn","msg":"pino-ish","n":1.50,"o":{"a":[1, {"b":null}]}}'];
+    const { manager, store } = engine({ json: { command: 'node', args: ['-e', `console.log(${JSON.stringify(lines.join('\n'))})`] } });
+    const run = manager.start('json');
+    const info = await run.finished;
+    const live = run.ring.tail(10);
+    const stored = store.readLogs(info.run_id, {}).logs;
+    expect(live.map((r) => r.level)).toEqual(['INFO', 'WARNING']);
+    expect(stored).toStrictEqual(live);
+    expect(Object.is(stored[0]!.data!.z, -0)).toBe(true);
+    expect(stored[0]!.data!.big).toBe(Infinity);
+  });
+
   it('queues runs past maxConcurrentRuns and starts them as slots free', async () => {
     const { manager } = engine({ quick: { command: 'node', args: ['-e', 'setTimeout(() => {}, 150)'] } }, { maxConcurrentRuns: 1 });
     const first = manager.start('quick');

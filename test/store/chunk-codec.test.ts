@@ -32,9 +32,26 @@ describe('chunk codec', () => {
     records[7]!.timestamp = '2025-10-31T12:00:00.123Z'; // not canonical: kept as its string either way
     const micros = records.map((r, i) => (i === 7 || i === 20 ? Number.NaN : isoToMicros(r.timestamp)));
     const plain = Buffer.from(createChunkEncoder().encode(records, 0, records.length).body);
-    const chunk = createChunkEncoder().encode(records, 0, records.length, micros);
+    const chunk = createChunkEncoder().encode(records, 0, records.length, { micros });
     expect(Buffer.from(chunk.body).equals(plain)).toBe(true);
     expect(decodeChunk(chunk.firstSeq, chunk.firstTs, Buffer.from(chunk.body), createTimestampCodec())).toStrictEqual(records);
+  });
+
+  it("stores data as the JSON text the caller says it was parsed from, so it reads back as the line had it", () => {
+    // JSON.stringify(data) would say 0, null and "1.5" here: the line's own text keeps -0, Infinity (from 1e400) and all
+    const source = '{ "event":"layer_start", "layer": 2, "n": 1.50, "z": -0, "big": 1e400, "s": "\\u00e9 \\u2028" }';
+    const records: LogRecord[] = [
+      { seq: 1, timestamp: '2025-10-31T12:00:00.000001Z', stream: 'stdout', level: 'INFO', message: 'layer 2 started',
+        event: 'layer_start', data: JSON.parse(source) as Record<string, unknown> },
+      { seq: 2, timestamp: '2025-10-31T12:00:00.000002Z', stream: 'stdout', level: 'INFO', message: 'no hint', data: { k: [1, 2] } },
+    ];
+    const chunk = createChunkEncoder().encode(records, 0, 2, { dataJson: { seqs: [1], texts: [source] } });
+    expect(Buffer.from(chunk.body).includes(source)).toBe(true);
+    const decoded = decodeChunk(chunk.firstSeq, chunk.firstTs, Buffer.from(chunk.body), createTimestampCodec());
+    expect(decoded).toStrictEqual(records);
+    expect(Object.is(decoded[0]!.data!.z, -0)).toBe(true);
+    expect(decoded[0]!.data!.big).toBe(Infinity);
+    expect(decoded[0]!.data!.s).toBe('é \u2028');
   });
 
   it('keeps a surrogate pair split across two records', () => {

@@ -159,3 +159,27 @@ describe('close', () => {
     store.close(); // twice is fine
   });
 });
+
+describe("data given as the JSON text it was parsed from", () => {
+  it('is stored as that text across chunk boundaries and partial writes; texts for other seqs are ignored', () => {
+    const store = openStore({ batchRecords: 10 });
+    store.insertRun(makeRun('r1'));
+    // -0 is what JSON.stringify would lose: each record that reads back -0 was stored from its text
+    const records = makeRecords(35).map((r) => ({ ...r, data: { z: -0, seq: r.seq } }));
+    const textOf = (seq: number) => `{"z": -0, "seq": ${seq}}`;
+    for (let from = 0; from < records.length; from += 7) {
+      const batch = records.slice(from, from + 7);
+      // every other record gets its text, plus one seq outside the batch that must not be taken
+      const seqs = batch.filter((r) => r.seq % 2 === 1).map((r) => r.seq);
+      store.appendRecords('r1', batch, { dataJson: { seqs: [...seqs, 1000], texts: [...seqs.map(textOf), '{"wrong": true}'] } });
+      if (from === 14) store.flush('r1'); // a partial chunk written, then rewritten as it grows
+    }
+    store.flush();
+    const stored = store.readLogs('r1', { limit: 100 }).logs;
+    expect(stored.map((r) => r.seq)).toEqual(records.map((r) => r.seq));
+    for (const r of stored) {
+      expect(r.data!.seq).toBe(r.seq);
+      expect(Object.is(r.data!.z, -0)).toBe(r.seq % 2 === 1);
+    }
+  });
+});
