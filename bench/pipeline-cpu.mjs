@@ -38,7 +38,10 @@ const feedRun = (store) => {
   const info = newRunInfo();
   store.insertRun?.(info);
   const run = createRun(info, { store, hub: createHub(), ringCapacity: 10_000 });
-  const splitter = createLineSplitter({ maxLineBytes: 65536, onLine: (text, continued) => run.ingestLine('stdout', text, continued) });
+  const splitter = createLineSplitter({
+    maxLineBytes: 65536,
+    onLine: (text, continued, noEscapes) => run.ingestLine('stdout', text, continued, noEscapes),
+  });
   for (const chunk of chunks) {
     splitter.push(chunk);
     run.commit();
@@ -62,7 +65,7 @@ const stages = {
     splitter.end();
   },
   'split+parse': () => {
-    const splitter = createLineSplitter({ maxLineBytes: 65536, onLine: (text) => parseLine(text, 'stdout') });
+    const splitter = createLineSplitter({ maxLineBytes: 65536, onLine: (text, _continued, noEscapes) => parseLine(text, 'stdout', noEscapes) });
     for (const chunk of chunks) splitter.push(chunk);
     splitter.end();
   },

@@ -11,12 +11,17 @@
 //   At most ~maxLineBytes of a partial line is held between chunks.
 // - Each line is decoded once as UTF-8 (invalid bytes become U+FFFD); a partial line is kept
 //   as bytes, so a character split across chunks decodes whole.
+// - A line is flagged `noEscapes` when its bytes are known to hold no ESC (0x1b) and no 0x9b (the
+//   8-bit CSI is U+009B, bytes C2 9B): then the parser need not look for terminal codes. Only lines
+//   wholly inside a chunk free of those bytes are flagged; the flag is a hint, false is always safe.
 // The output depends only on the bytes, never on where the chunks were cut.
 
 import { isAscii } from 'node:buffer';
 
 const LF = 10;
 const CR = 13;
+const ESC = 0x1b;
+const C1_CSI = 0x9b;
 /** Chunks at least this long that are all ASCII are decoded once, whole; their lines are then substrings. */
 const WHOLE_DECODE_MIN = 1024;
 
@@ -31,7 +36,7 @@ export interface LineSplitterOptions {
   /** the longest piece emitted, in bytes; longer lines are cut into continued pieces */
   maxLineBytes: number;
   /** called once per line (or piece), synchronously, in order */
-  onLine: (text: string, continued: boolean) => void;
+  onLine: (text: string, continued: boolean, noEscapes: boolean) => void;
 }
 
 // A push API rather than a stream, so a 'data' handler feeds it with no stream overhead.
@@ -64,18 +69,20 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   // The chunk being pushed as a string, when it is all ASCII (byte offsets are then char offsets):
   // one decode per chunk, and each line a cheap substring of it, instead of a decode per line.
   let chunkText: string | undefined;
+  // The chunk being pushed has no ESC or 0x9b byte, so neither has any line wholly inside it.
+  let chunkNoEscapes = false;
 
   // Emit buf[start, end) as pieces of at most max bytes, keeping any tail only if `keepTail`.
   const emitPieces = (buf: Buffer, start: number, end: number, keepTail: boolean): number => {
     let s = start;
     while (end - s > max) {
       const cut = findCut(buf, s, max);
-      onLine(buf.toString('utf8', s, cut), continuing);
+      onLine(buf.toString('utf8', s, cut), continuing, false);
       continuing = true;
       s = cut;
     }
     if (keepTail) return s;
-    if (end > s) onLine(buf.toString('utf8', s, end), continuing);
+    if (end > s) onLine(buf.toString('utf8', s, end), continuing, false);
     continuing = false;
     return end;
   };
@@ -92,8 +99,9 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
     }
     // No carried bytes means no pieces of this line went out yet (a kept tail is never empty).
     if (end - start > max) emitPieces(chunk, start, end, false);
-    else if (end > start) onLine(chunkText !== undefined ? chunkText.slice(start, end) : chunk.toString('utf8', start, end), false);
-    else if (emptyOk) onLine('', false);
+    else if (end > start) {
+      onLine(chunkText !== undefined ? chunkText.slice(start, end) : chunk.toString('utf8', start, end), false, chunkNoEscapes);
+    } else if (emptyOk) onLine('', false, true);
   };
 
   // Keep chunk[start, len) as the partial line, cutting pieces off while it exceeds max.
@@ -120,6 +128,8 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
     const len = chunk.length;
     if (len === 0) return;
     chunkText = len >= WHOLE_DECODE_MIN && isAscii(chunk) ? chunk.toString('latin1') : undefined;
+    // one memchr over the chunk instead of two string searches per line in the parser
+    chunkNoEscapes = chunk.indexOf(ESC) === -1 && (chunkText !== undefined || chunk.indexOf(C1_CSI) === -1);
     scan(chunk, len);
     chunkText = undefined; // do not keep the chunk's text alive past its lines
   };
@@ -130,7 +140,7 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
       afterCR = false;
       if (chunk[0] === LF) {
         pos = 1;
-        if (pendingEmpty) onLine('', false);
+        if (pendingEmpty) onLine('', false, true);
         afterBareCR = false;
       } else {
         afterBareCR = true;

@@ -13,10 +13,11 @@ const TRAILING_CR = /\r+$/;
  * Parse one captured line (already decoded, without its newline) from a stream. The message is
  * the line without ANSI codes and trailing `\r` (level prefix and timestamp kept) for plain text
  * and unknown JSON shapes, the logger's message for JSON log lines, a summary for events.
+ * `noEscapes` says the caller knows the line holds no ESC or U+009B, so there are no terminal codes to look for.
  */
-export function parseLine(raw: string, stream: Stream): ParsedLine {
+export function parseLine(raw: string, stream: Stream, noEscapes = false): ParsedLine {
   // ANSI first: stripping "x\r\x1b[0m" exposes a trailing \r that must go too
-  let text = stripAnsi(raw);
+  let text = noEscapes ? raw : stripAnsi(raw);
   if (text.charCodeAt(text.length - 1) === 13 /* \r */) text = text.replace(TRAILING_CR, '');
 
   let first = 0;

@@ -33,7 +33,7 @@ export function startLocalRun(run: Run, options: LocalRunOptions): LocalRunContr
   const splitterFor = (stream: 'stdout' | 'stderr') =>
     createLineSplitter({
       maxLineBytes: options.maxLineBytes,
-      onLine: (text, continued) => run.ingestLine(stream, text, continued),
+      onLine: (text, continued, noEscapes) => run.ingestLine(stream, text, continued, noEscapes),
     });
   const stdout = splitterFor('stdout');
   const stderr = splitterFor('stderr');

@@ -43,8 +43,8 @@ export interface RunDeps {
 export interface Run {
   readonly info: RunInfo;
   readonly ring: RingBuffer;
-  /** queue one line of output; it reaches the sinks at the next commit() */
-  ingestLine(stream: Stream, text: string, continued: boolean): void;
+  /** queue one line of output; it reaches the sinks at the next commit() (noEscapes: see parseLine) */
+  ingestLine(stream: Stream, text: string, continued: boolean, noEscapes?: boolean): void;
   /** queue an already-parsed entry (pushed by a remote runner) */
   ingestParsed(stream: Stream, parsed: ParsedLine): void;
   /** hand the queued records to ring, store and hub as one batch */
@@ -131,8 +131,8 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
   const run: Run = {
     info,
     ring,
-    ingestLine(stream, text, continued) {
-      add(stream, parseLine(text, stream), continued);
+    ingestLine(stream, text, continued, noEscapes = false) {
+      add(stream, parseLine(text, stream, noEscapes), continued);
     },
     ingestParsed(stream, parsed) {
       add(stream, parsed, false);

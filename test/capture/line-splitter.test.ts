@@ -437,3 +437,49 @@ describe('createLineSplitter: the odd-output fixture through a real pipe', () =>
     );
   });
 });
+
+describe('createLineSplitter: the noEscapes hint', () => {
+  // Lines with their hint, from the given chunks.
+  const flagged = (chunks: Buffer[], max = 1024) => {
+    const out: { text: string; noEscapes: boolean }[] = [];
+    const splitter = createLineSplitter({ maxLineBytes: max, onLine: (text, _continued, noEscapes) => out.push({ text, noEscapes }) });
+    for (const chunk of chunks) splitter.push(chunk);
+    splitter.end();
+    return out;
+  };
+
+  it('is set for lines of a chunk with no ESC or 0x9b byte, and only for them', () => {
+    const out = flagged([Buffer.from('\x1b[31mred\x1b[0m\nsame chunk\n'), Buffer.from('clean\n\nÛ has a 9b byte\n'), Buffer.from('ok ✓\n')]);
+    expect(out).toEqual([
+      { text: '\x1b[31mred\x1b[0m', noEscapes: false },
+      { text: 'same chunk', noEscapes: false },
+      { text: 'clean', noEscapes: false },
+      { text: '', noEscapes: true },
+      { text: 'Û has a 9b byte', noEscapes: false },
+      { text: 'ok ✓', noEscapes: true },
+    ]);
+    // a big ASCII chunk (decoded whole) with no ESC
+    expect(flagged([Buffer.from('INFO: x\n'.repeat(200))]).every((line) => line.noEscapes)).toBe(true);
+  });
+
+  it('is never set on a line holding ESC or U+009B, however the bytes are chunked', () => {
+    const alphabet = ['a', ' ', '\n', '\r\n', '\x1b', '\x1b[0m', '\u009b', 'Û', 'é', '😀'].map((s) => Buffer.from(s));
+    const rand = seededRandom(77);
+    let set = 0;
+    for (let round = 0; round < 300; round++) {
+      const pieces: Buffer[] = [];
+      const count = Math.floor(rand() * 80);
+      for (let k = 0; k < count; k++) pieces.push(rand() < 0.6 ? alphabet[0]! : alphabet[Math.floor(rand() * alphabet.length)]!);
+      const buf = Buffer.concat(pieces);
+      const offsets: number[] = [];
+      for (let o = 0; o < buf.length; o += 1 + Math.floor(rand() * 20)) offsets.push(o);
+      for (const line of flagged(cutAt(buf, offsets), 1 + Math.floor(rand() * 40))) {
+        if (line.noEscapes) {
+          set++;
+          expect(line.text).not.toMatch(/[\x1b\u009b]/);
+        }
+      }
+    }
+    expect(set).toBeGreaterThan(100);
+  });
+});

@@ -156,6 +156,12 @@ describe('plain text: the message', () => {
     expect(parseLine('progress\r\x1b[0m', 'stdout').message).toBe('progress'); // \r hidden behind a reset code
   });
 
+  it('skips only the search for terminal codes when told the line has none (noEscapes)', () => {
+    for (const line of ['ERROR: x\r', '  {"level":"warn","msg":"m"}  ', '{"event":"layer_start","layer":1}', 'WARNING:root:y', '']) {
+      expect(parseLine(line, 'stderr', true)).toEqual(parseLine(line, 'stderr'));
+    }
+  });
+
   it('sets neither event nor data', () => {
     const parsed = parseLine('ERROR: x', 'stdout');
     expect(Object.keys(parsed).sort()).toEqual(['level', 'message']);
