@@ -69,7 +69,8 @@ function captureSection() {
   const last = JSON.parse(timed(`${cli} logs latest:flood -n 1 --json`).stdout.trim());
   const show = JSON.parse(timed(`${cli} show latest:flood --json`).stdout);
   const diskBytesPerLine = storedBytesPerLine(cli);
-  const noisy = noisyCapture(cli, flood);
+  const noisy = variantCapture(cli, flood, 'noisy', '--noisy 1');
+  const json = variantCapture(cli, flood, 'json', '--json 1');
   const rawS = median(raw);
   const supS = median(sup);
   summary.capture = {
@@ -95,6 +96,8 @@ function captureSection() {
     disk_bytes_per_line: diskBytesPerLine,
     // the same with random base64 padding (--noisy): text that compresses ~2× rather than ~14×
     noisy: noisy,
+    // the same with every line a pino-style JSON log line (--json): the JSON parse path
+    json: json,
     runs: { raw, supervisor: sup, supervisor_fixed: fixed },
   };
   table.push(
@@ -110,6 +113,12 @@ function captureSection() {
       `raw pipe ${(LINES / noisy.raw_pipe_s / 1000).toFixed(0)}k lines/s`,
       `${noisy.ratio.toFixed(2)}×, file ${noisy.disk_bytes_per_line.toFixed(1)} B/line`,
     ],
+    [
+      'capture, pino-style JSON lines',
+      `${(LINES / json.supervisor_s / 1000).toFixed(0)}k lines/s`,
+      `raw pipe ${(LINES / json.raw_pipe_s / 1000).toFixed(0)}k lines/s`,
+      `${json.ratio.toFixed(2)}×, file ${json.disk_bytes_per_line.toFixed(1)} B/line`,
+    ],
   );
 }
 
@@ -120,23 +129,23 @@ function storedBytesPerLine(cli, dataDir = path.join(tmp, 'data')) {
   return fs.statSync(path.join(dataDir, 'supervisor.db')).size / lines;
 }
 
-/** The capture comparison again for high-entropy output (--noisy), in a data dir of its own. */
-function noisyCapture(cli, flood) {
-  const noisyConfig = path.join(tmp, 'noisy.config.json');
+/** The capture comparison again for another kind of output (flood flags, e.g. `--noisy 1`), in a data dir of its own. */
+function variantCapture(cli, flood, name, floodFlags) {
+  const variantConfig = path.join(tmp, `${name}.config.json`);
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-  fs.writeFileSync(noisyConfig, JSON.stringify({ ...config, dataDir: path.join(tmp, 'noisy-data') }));
-  const noisyCli = cli.replace(configFile, noisyConfig);
+  fs.writeFileSync(variantConfig, JSON.stringify({ ...config, dataDir: path.join(tmp, `${name}-data`) }));
+  const variantCli = cli.replace(configFile, variantConfig);
   const raw = [];
   const sup = [];
   for (let i = 0; i < REPEAT; i++) {
-    raw.push(timed(`${flood} --noisy 1 | cat > ${path.join(tmp, 'raw.out')}`).seconds);
-    sup.push(timed(`${noisyCli} run flood --quiet -- --lines ${LINES} --noisy 1`).seconds);
+    raw.push(timed(`${flood} ${floodFlags} | cat > ${path.join(tmp, 'raw.out')}`).seconds);
+    sup.push(timed(`${variantCli} run flood --quiet -- --lines ${LINES} ${floodFlags}`).seconds);
   }
   return {
     raw_pipe_s: median(raw),
     supervisor_s: median(sup),
     ratio: median(sup) / median(raw),
-    disk_bytes_per_line: storedBytesPerLine(noisyCli, path.join(tmp, 'noisy-data')),
+    disk_bytes_per_line: storedBytesPerLine(variantCli, path.join(tmp, `${name}-data`)),
   };
 }
 

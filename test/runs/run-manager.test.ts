@@ -74,6 +74,16 @@ describe('run manager', () => {
     expect(stored[0]!.data!.big).toBe(Infinity);
   });
 
+  it("parses a pino-style flood (the bench's JSON mix) into levels, messages and data, stored as it was live", async () => {
+    const { manager, store } = engine({ flood: { command: 'node', args: [fixture('flood.mjs'), '--json', '1', '--lines', '300'] } });
+    const run = manager.start('flood');
+    const info = await run.finished;
+    expect(info.counts).toMatchObject({ INFO: 200, WARNING: 100 });
+    const live = run.ring.tail(300);
+    expect(live[1]).toMatchObject({ seq: 2, level: 'INFO', message: expect.stringMatching(/^line 000001 /), data: { pid: 4242, level: 30 } });
+    expect(store.readLogs(info.run_id, { limit: 300 }).logs).toStrictEqual(live);
+  });
+
   it('queues runs past maxConcurrentRuns and starts them as slots free', async () => {
     const { manager } = engine({ quick: { command: 'node', args: ['-e', 'setTimeout(() => {}, 150)'] } }, { maxConcurrentRuns: 1 });
     const first = manager.start('quick');
