@@ -41,6 +41,12 @@ export interface StoreOptions {
   maxHeldRecords?: number;
   /** 'worker' (default): WAL checkpoints run on a worker thread's connection; 'inline': SQLite's own, on commit */
   checkpoint?: CheckpointMode;
+  /**
+   * 'worker' (default): after `writeWorkerAfter` writes (default 4, so short runs never start it), chunk rows commit
+   * on a worker thread's connection and capture never waits for SQLite; 'inline': on the caller's thread
+   */
+  writes?: 'worker' | 'inline';
+  writeWorkerAfter?: number;
 }
 
 export interface StoreStats extends WriterStats {
@@ -105,6 +111,9 @@ export function createStore(options: StoreOptions): Store {
     now: options.now ?? (() => performance.now()),
     runPk: runs.runPk,
     afterWrite: checkpointer.request,
+    thread: (options.writes ?? 'worker') === 'worker' && options.path !== ':memory:' && options.path !== ''
+      ? { path: options.path, busyTimeoutMs, after: options.writeWorkerAfter ?? 4 }
+      : undefined,
   });
   const reader = createLogReader(db, { writer, runPk: runs.runPk });
 

@@ -9,7 +9,8 @@ import type Database from 'better-sqlite3';
 import { SupervisorError } from '../errors.js';
 import type { LogRecord } from '../types.js';
 import { createChunkEncoder, levelCode, streamCode, type DataJsonHint, type RecordHints } from './chunk-codec.js';
-import { createBodyPacker, type BodyPacker } from './chunk-compression.js';
+import { CODEC_PLAIN, createBodyPacker, type BodyPacker } from './chunk-compression.js';
+import { startChunkWriteThread, type ChunkRow, type ChunkWriteThread } from './chunk-write-thread.js';
 
 export interface LogWriterOptions {
   /** records per chunk */
@@ -28,6 +29,11 @@ export interface LogWriterOptions {
   runPk: (runId: string) => number | undefined;
   /** called after each committed write with the bytes of the bodies it stored (the checkpointer's cue) */
   afterWrite?: (bytes: number) => void;
+  /**
+   * Commit on a worker thread's own connection to this file once `after` writes went through inline (a short run
+   * never starts one); without it every write commits on the caller's thread.
+   */
+  thread?: { path: string; busyTimeoutMs: number; after: number };
 }
 
 export interface WriterStats {
@@ -46,6 +52,8 @@ export interface WriterStats {
   writeErrors: number;
   /** records dropped because writes kept failing and the run's buffer was full */
   recordsDropped: number;
+  /** whether writes commit on the worker thread (it starts after a few writes) */
+  writeThread: boolean;
   lastError: string | null;
 }
 
@@ -58,7 +66,7 @@ export interface HeldRecords {
 export interface LogWriter {
   /** `hints`, if given, are what the caller already knows of the records (see RecordHints) */
   append(runId: string, records: readonly LogRecord[], hints?: RecordHints): void;
-  /** write all held records now (one transaction) and close the open chunks */
+  /** write all held records now (one transaction; waits for the thread's) and close the open chunks */
   flush(runId?: string): void;
   /** the run's records not yet in a closed chunk, for readers to merge */
   held(runId: string): HeldRecords | undefined;
@@ -110,6 +118,17 @@ function dropDataJson(buf: RunBuffer): void {
   if (k > 0) buf.dataJson = { seqs: seqs.slice(k), texts: texts.slice(k) };
 }
 
+/** One write: per run, the full chunks (records[0, full)) and the open chunk's end (records[full, openEnd), -1 for none). */
+interface Write {
+  plans: { buf: RunBuffer; full: number; openEnd: number; fresh: number }[];
+  started: number;
+  /** bytes of the bodies it stores */
+  storedBytes: number;
+}
+
+/** How long past its busy timeout a flush waits for the write thread before writing on its own. */
+const THREAD_ANSWER_MS = 10_000;
+
 /** Create the writer; it owns a flush timer (unref'd) only while it holds records. */
 export function createLogWriter(db: Database.Database, options: LogWriterOptions): LogWriter {
   const batch = Math.max(1, Math.floor(options.batchRecords));
@@ -117,12 +136,18 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
   const buffers = new Map<string, RunBuffer>();
   const stats: WriterStats = {
     batches: 0, lastBatchMs: 0, batchMsTotal: 0, recordsWritten: 0, chunksWritten: 0, bodyBytes: 0, storedBytes: 0,
-    writeErrors: 0, recordsDropped: 0, lastError: null,
+    writeErrors: 0, recordsDropped: 0, writeThread: false, lastError: null,
   };
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   /** consecutive failed writes: appends stop trying, the timer retries with a growing delay */
   let failures = 0;
+  /** the commit thread, once started; writes that went through inline before it; whether it could not run */
+  let thread: ChunkWriteThread | undefined;
+  let inlineWrites = 0;
+  let threadFailed = false;
+  /** the write the thread is committing: applied to the buffers when its outcome is taken */
+  let inFlight: Write | undefined;
 
   const upsertChunk = db.prepare(
     `INSERT INTO chunks (run_pk, first_seq, last_seq, first_ts, last_ts, count, level_mask, stream_mask,
@@ -136,40 +161,57 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
   );
   const selectLastSeq = db.prepare('SELECT max(last_seq) FROM chunks WHERE run_pk = ?').pluck();
 
-  // Write records[from, to) of a buffer as one chunk; returns how many of them are new to the table.
-  const writeChunk = (buf: RunBuffer, from: number, to: number): number => {
+  // Encode records[from, to) of a buffer as one chunk row; returns how many of them are new to the table.
+  const encodeChunk = (buf: RunBuffer, from: number, to: number, rows: ChunkRow[]): number => {
     const c = encoder.encode(buf.records, from, to, { micros: buf.micros, dataJson: buf.dataJson });
     const [debug, info, warning, error, critical] = c.levelCounts;
     const stored = buf.packer.pack(c.body);
-    upsertChunk.run(
+    // a plain body is the encoder's scratch, reused by the next chunk: the row keeps a copy
+    const body = stored.codec === CODEC_PLAIN ? Buffer.from(stored.bytes) : stored.bytes;
+    rows.push([
       buf.runPk, c.firstSeq, c.lastSeq, c.firstTs, c.lastTs, c.count, c.levelMask, c.streamMask,
-      debug, info, warning, error, critical, stored.bytes, stored.codec,
-    );
+      debug, info, warning, error, critical, body, stored.codec,
+    ]);
     stats.chunksWritten++;
     stats.bodyBytes += c.body.length;
-    stats.storedBytes += stored.bytes.length;
+    stats.storedBytes += body.length;
     return to - Math.max(from, from === 0 ? buf.written : 0);
   };
 
-  // One transaction over some runs: full chunks always, the open rest when `partial`. State changes after commit.
-  const writeRuns = (targets: RunBuffer[], partial: boolean) => {
+  // The rows of one write over some runs (full chunks always, the open rest when `partial`) and what it will
+  // change once committed. Nothing of the buffers changes until then.
+  const prepare = (targets: RunBuffer[], partial: boolean): { rows: ChunkRow[]; write: Write } => {
     const started = options.now();
     const storedBefore = stats.storedBytes;
-    const plans = db.transaction(() =>
-      targets.map((buf) => {
-        let full = 0;
-        let fresh = 0;
-        while (buf.records.length - full >= batch) {
-          fresh += writeChunk(buf, full, full + batch);
-          full += batch;
-        }
-        const rest = buf.records.length - full;
-        const writeRest = partial && rest > 0 && (full > 0 || rest > buf.written);
-        if (writeRest) fresh += writeChunk(buf, full, buf.records.length);
-        return { buf, full, writeRest, fresh };
-      }),
-    )();
-    for (const { buf, full, writeRest, fresh } of plans) {
+    const rows: ChunkRow[] = [];
+    const plans = targets.map((buf) => {
+      let full = 0;
+      let fresh = 0;
+      while (buf.records.length - full >= batch) {
+        fresh += encodeChunk(buf, full, full + batch, rows);
+        full += batch;
+      }
+      const rest = buf.records.length - full;
+      const writeRest = partial && rest > 0 && (full > 0 || rest > buf.written);
+      if (writeRest) fresh += encodeChunk(buf, full, buf.records.length, rows);
+      return { buf, full, openEnd: writeRest ? buf.records.length : -1, fresh };
+    });
+    return { rows, write: { plans, started, storedBytes: stats.storedBytes - storedBefore } };
+  };
+
+  // A write's outcome. Committed: its full chunks' records leave memory, its open chunk's are marked written.
+  // Failed: counted, and the records stay held to be written again. Returns the error, if any.
+  const finish = (write: Write, error: string | undefined): string | undefined => {
+    if (error !== undefined) {
+      failures++;
+      stats.writeErrors++;
+      stats.lastError = error;
+      return error;
+    }
+    failures = 0;
+    // Records appended while the write was in flight come after what it covered: indices of the plan still hold.
+    for (const { buf, full, openEnd, fresh } of write.plans) {
+      if (buffers.get(buf.runId) !== buf) continue; // forgotten (its run was deleted) while the write was in flight
       stats.recordsWritten += fresh;
       if (full > 0) {
         buf.records = buf.records.slice(full);
@@ -178,29 +220,95 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
         buf.written = 0;
         buf.writes = 0;
       }
-      if (writeRest) {
-        buf.written = buf.records.length;
+      if (openEnd >= 0) {
+        buf.written = openEnd - full;
         buf.writes++;
       }
     }
-    options.afterWrite?.(stats.storedBytes - storedBefore);
-    const ms = options.now() - started;
+    options.afterWrite?.(write.storedBytes);
+    const ms = options.now() - write.started;
     stats.batches++;
     stats.lastBatchMs = ms;
     stats.batchMsTotal += ms;
+    return undefined;
+  };
+
+  // Write what is due: on the thread (its outcome is taken later), or here in one transaction. No write may be in
+  // flight. Returns the error of a write that failed here.
+  const write = (targets: RunBuffer[], partial: boolean): string | undefined => {
+    const { rows, write: pending } = prepare(targets, partial);
+    if (rows.length === 0) return finish(pending, undefined);
+    if (!thread && options.thread && !threadFailed && inlineWrites >= options.thread.after) {
+      try {
+        thread = startChunkWriteThread({ ...options.thread, sql: upsertChunk.source });
+      } catch {
+        threadFailed = true;
+      }
+    }
+    if (thread) {
+      thread.post(rows);
+      inFlight = pending;
+      return undefined;
+    }
+    try {
+      db.transaction(() => {
+        for (const row of rows) upsertChunk.run(...row);
+      })();
+    } catch (error) {
+      return finish(pending, (error as Error).message);
+    }
+    inlineWrites++;
+    return finish(pending, undefined);
+  };
+
+  // Take the outcome of the thread's write in flight, waiting at most waitMs. `done` is false while it still runs.
+  const settle = (waitMs: number): { done: boolean; error?: string } => {
+    if (!inFlight || !thread) return { done: true };
+    const outcome = thread.take(waitMs);
+    if (!outcome) return { done: false };
+    const pending = inFlight;
+    inFlight = undefined;
+    if (outcome.threadStopped) {
+      // the thread is gone: write here from now on (what it did not commit is still held)
+      threadFailed = true;
+      thread.close();
+      thread = undefined;
+    }
+    return { done: true, error: finish(pending, outcome.error) };
   };
 
   // Writes from the timer or an append must not throw into capture: keep the records, count, back off, bound.
   const writeQuietly = (targets: RunBuffer[], partial: boolean) => {
+    let error: string | undefined;
     try {
-      writeRuns(targets, partial);
-      failures = 0;
-    } catch (error) {
-      failures++;
-      stats.writeErrors++;
-      stats.lastError = (error as Error).message;
-      for (const buf of targets) trim(buf);
+      error = write(targets, partial);
+    } catch (thrown) {
+      error = finish({ plans: [], started: options.now(), storedBytes: 0 }, (thrown as Error).message);
     }
+    if (error !== undefined) for (const buf of targets) trim(buf);
+  };
+
+  // Wait for the thread's write in flight (bounded: its busy timeout and then some); returns its error.
+  const waitForThread = (): string | undefined => {
+    if (!inFlight || !options.thread) return undefined;
+    const limit = options.thread.busyTimeoutMs + THREAD_ANSWER_MS;
+    const { done, error } = settle(limit);
+    if (done) return error;
+    // no answer: write here from now on; what the thread may still commit is the same rows (upserts), so harmless
+    const pending = inFlight;
+    inFlight = undefined;
+    threadFailed = true;
+    thread?.close();
+    thread = undefined;
+    return finish(pending, `the chunk write thread did not answer in ${limit} ms`);
+  };
+
+  // Take a finished thread write without waiting; after a failure, trim what the failed write held.
+  const settleQuietly = (): boolean => {
+    const pending = inFlight;
+    const { done, error } = settle(0);
+    if (error !== undefined && pending) for (const { buf } of pending.plans) if (buffers.get(buf.runId) === buf) trim(buf);
+    return done;
   };
 
   // Past maxHeldRecords, drop the oldest. The open chunk's written records go first and together: the
@@ -225,7 +333,8 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     timer = undefined;
     const now = options.now();
     const dirty = [...buffers.values()].filter((buf) => buf.records.length > buf.written);
-    if (dirty.length > 0) writeQuietly(dirty, true);
+    // a write still in flight: the next tick writes what came since
+    if (settleQuietly() && dirty.length > 0) writeQuietly(dirty, true);
     for (const buf of [...buffers.values()]) {
       const idle = now - buf.appendedAt >= options.idleCloseMs;
       if (buf.writes >= options.maxChunkWrites || idle || buf.records.length === 0) release(buf);
@@ -234,7 +343,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
   };
 
   const schedule = () => {
-    if (timer || closed || buffers.size === 0) return;
+    if (timer || closed || (buffers.size === 0 && !inFlight)) return;
     const backoff = 2 ** Math.min(failures, 6); // a locked file is not hammered (each try may wait busy_timeout)
     timer = setTimeout(tick, Math.max(0, options.flushIntervalMs) * backoff);
     timer.unref();
@@ -279,24 +388,20 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
       buf.lastSeq = prev;
       if (dataJson !== undefined) addDataJson(buf, dataJson, records[0]!.seq);
       buf.appendedAt = options.now();
-      if (buf.records.length >= batch) {
+      // a write in flight on the thread holds off the next (these records wait for it, or for the timer)
+      if (buf.records.length >= batch && settleQuietly()) {
         if (failures === 0) writeQuietly([buf], false);
         else trim(buf);
       }
       schedule();
     },
     flush(runId) {
+      // the write in flight first: what it committed is no longer held
+      waitForThread();
       const targets = runId === undefined ? [...buffers.values()] : [buffers.get(runId)].filter((b) => b !== undefined);
       if (targets.length === 0) return;
-      try {
-        writeRuns(targets, true);
-        failures = 0;
-      } catch (error) {
-        failures++;
-        stats.writeErrors++;
-        stats.lastError = (error as Error).message;
-        throw error;
-      }
+      const error = write(targets, true) ?? waitForThread();
+      if (error !== undefined) throw new Error(error);
       for (const buf of targets) release(buf);
     },
     held(runId) {
@@ -311,14 +416,19 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
       for (const id of runIds) buffers.delete(id);
     },
     stats() {
-      return { ...stats };
+      return { ...stats, writeThread: thread !== undefined };
     },
     close() {
       if (closed) return;
       closed = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      writer.flush();
+      try {
+        writer.flush();
+      } finally {
+        thread?.close();
+        thread = undefined;
+      }
     },
   };
   return writer;

@@ -23,10 +23,10 @@ export function tempDir(): string {
   return dir;
 }
 
-/** A store on a fresh file (or the given one), closed after the test. */
+/** A store on a fresh file (or the given one), closed after the test; it writes on the caller's thread unless told. */
 export function openStore(options: Partial<StoreOptions> = {}): Store & { path: string } {
   const file = options.path ?? path.join(tempDir(), 'supervisor.db');
-  const store = createStore({ checkpoint: 'inline', ...options, path: file });
+  const store = createStore({ checkpoint: 'inline', writes: 'inline', ...options, path: file });
   stores.push(store);
   return Object.assign(store, { path: file });
 }

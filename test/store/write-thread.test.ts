@@ -1,0 +1,64 @@
+// Chunk rows committed on a worker thread: reads stay whole while writes are in flight, flush waits for them,
+// and a file another connection keeps locked loses nothing.
+import Database from 'better-sqlite3';
+import { describe, expect, it, vi } from 'vitest';
+import { makeRecords, makeRun, openStore } from './helpers.js';
+
+const storedCount = (path: string) => {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT coalesce(sum(count), 0) FROM chunks').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+};
+
+describe('writes on the worker thread', () => {
+  it('starts after the first writes, and every read is whole while its commits are in flight', () => {
+    const store = openStore({ batchRecords: 50, writes: 'worker', writeWorkerAfter: 2 });
+    store.insertRun(makeRun('r1'));
+    const records = makeRecords(3_000);
+    for (let i = 0; i < records.length; i += 37) {
+      store.appendRecords('r1', records.slice(i, i + 37));
+      if (i % (37 * 9) === 0) {
+        const upTo = Math.min(i + 37, records.length);
+        expect(store.readLogs('r1', { limit: 100_000 }).logs).toStrictEqual(records.slice(0, upTo));
+        const from = Math.max(0, upTo - 60);
+        expect(store.readLogs('r1', { after: from, limit: 30 }).logs).toStrictEqual(records.slice(from, from + 30));
+      }
+    }
+    expect(store.stats().writeThread).toBe(true);
+    store.flush();
+    // flushed means committed: another connection sees every record
+    expect(storedCount(store.path)).toBe(records.length);
+    expect(store.readLogs('r1', { limit: 100_000 }).logs).toStrictEqual(records);
+    store.close();
+    expect(openStore({ path: store.path }).readLogs('r1', { limit: 100_000 }).logs).toStrictEqual(records);
+  });
+
+  it('loses nothing while another connection keeps the file locked, and writes it all once the lock is gone', async () => {
+    const store = openStore({ batchRecords: 20, flushIntervalMs: 10, busyTimeoutMs: 20, writes: 'worker', writeWorkerAfter: 0 });
+    store.insertRun(makeRun('r1'));
+    const records = makeRecords(400);
+    store.appendRecords('r1', records.slice(0, 100));
+    store.flush();
+    const locker = new Database(store.path);
+    locker.pragma('busy_timeout = 0');
+    locker.exec('BEGIN IMMEDIATE'); // the write lock, held
+    try {
+      for (let i = 100; i < records.length; i += 25) store.appendRecords('r1', records.slice(i, i + 25));
+      await vi.waitFor(() => expect(store.stats().writeErrors).toBeGreaterThan(0), { timeout: 10_000 });
+      expect(store.stats().lastError).toMatch(/locked|busy/i);
+      expect(store.readLogs('r1', { limit: 1_000 }).logs).toStrictEqual(records);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    // the timer retries on its own; flush then waits for whatever is in flight
+    await vi.waitFor(() => expect(storedCount(store.path)).toBeGreaterThanOrEqual(380), { timeout: 10_000 });
+    store.flush();
+    expect(storedCount(store.path)).toBe(records.length);
+    expect(store.readLogs('r1', { limit: 1_000 }).logs).toStrictEqual(records);
+    expect(store.stats().recordsDropped).toBe(0);
+  });
+});
