@@ -1,7 +1,7 @@
 // SQLite writes of chunk rows on a worker thread's own connection, so capture never waits for a commit, a WAL
 // append or another process's lock: the writer hands over one transaction's rows and learns the outcome later.
 import { createRequire } from 'node:module';
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 
 /** The parameters of the writer's chunk upsert, in its order. */
 export type ChunkRow = readonly unknown[];
@@ -108,7 +108,7 @@ export function startChunkWriteThread(options: { path: string; sql: string; busy
         if (left <= 0) return undefined;
         Atomics.wait(state, DONE, done, Math.min(left, 100));
       }
-      const reply = receiveMessageOnPort(port1 as MessagePort)?.message as WriteOutcome | undefined;
+      const reply = receiveMessageOnPort(port1)?.message as WriteOutcome | undefined;
       return settle(reply ?? { error: 'the write thread gave no answer' });
     },
     get inFlight() {
