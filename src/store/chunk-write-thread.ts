@@ -41,7 +41,7 @@ try {
 } catch (error) {
   openError = String(error && error.message);
 }
-const write = upsert && db.transaction((rows) => { for (const row of rows) upsert.run(...row); });
+const write = upsert ? db.transaction((rows) => { for (const row of rows) upsert.run(...row); }) : () => {};
 port.on('message', (message) => {
   if (message === 'close') {
     try { if (db) db.close(); } catch {}
@@ -52,11 +52,12 @@ port.on('message', (message) => {
   }
   let reply = {};
   try {
-    if (openError !== undefined) throw new Error(openError);
     write(message);
   } catch (error) {
     reply = { error: String(error && error.message) };
   }
+  // a connection that could not open never will: the writer then writes on its own thread
+  if (openError !== undefined) reply = { error: openError, threadStopped: true };
   port.postMessage(reply);
   Atomics.add(state, 0, 1);
   Atomics.notify(state, 0);

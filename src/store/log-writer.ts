@@ -146,6 +146,8 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
   let thread: ChunkWriteThread | undefined;
   let inlineWrites = 0;
   let threadFailed = false;
+  /** times the thread was given up (it died, could not open the file, or stopped answering) */
+  let threadDrops = 0;
   /** the write the thread is committing: applied to the buffers when its outcome is taken */
   let inFlight: Write | undefined;
 
@@ -268,12 +270,8 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     if (!outcome) return { done: false };
     const pending = inFlight;
     inFlight = undefined;
-    if (outcome.threadStopped) {
-      // the thread is gone: write here from now on (what it did not commit is still held)
-      threadFailed = true;
-      thread.close();
-      thread = undefined;
-    }
+    // the thread is gone: write here from now on (what it did not commit is still held)
+    if (outcome.threadStopped) dropThread();
     return { done: true, error: finish(pending, outcome.error) };
   };
 
@@ -297,10 +295,15 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     // no answer: write here from now on; what the thread may still commit is the same rows (upserts), so harmless
     const pending = inFlight;
     inFlight = undefined;
+    dropThread();
+    return finish(pending, `the chunk write thread did not answer in ${limit} ms`);
+  };
+
+  const dropThread = () => {
     threadFailed = true;
+    threadDrops++;
     thread?.close();
     thread = undefined;
-    return finish(pending, `the chunk write thread did not answer in ${limit} ms`);
   };
 
   // Take a finished thread write without waiting; after a failure, trim what the failed write held.
@@ -400,7 +403,9 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
       waitForThread();
       const targets = runId === undefined ? [...buffers.values()] : [buffers.get(runId)].filter((b) => b !== undefined);
       if (targets.length === 0) return;
-      const error = write(targets, true) ?? waitForThread();
+      const drops = threadDrops;
+      let error = write(targets, true) ?? waitForThread();
+      if (error !== undefined && threadDrops > drops) error = write(targets, true); // the thread gave up: here, once
       if (error !== undefined) throw new Error(error);
       for (const buf of targets) release(buf);
     },

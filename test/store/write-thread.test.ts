@@ -1,5 +1,6 @@
 // Chunk rows committed on a worker thread: reads stay whole while writes are in flight, flush waits for them,
 // and a file another connection keeps locked loses nothing.
+import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import { makeRecords, makeRun, openStore } from './helpers.js';
@@ -60,5 +61,31 @@ describe('writes on the worker thread', () => {
     expect(storedCount(store.path)).toBe(records.length);
     expect(store.readLogs('r1', { limit: 1_000 }).logs).toStrictEqual(records);
     expect(store.stats().recordsDropped).toBe(0);
+  });
+});
+
+describe('when the write thread cannot do its job', () => {
+  it('writes on the caller\'s thread instead, losing nothing (here: the thread cannot open the file)', () => {
+    const store = openStore({ batchRecords: 20, writes: 'worker', writeWorkerAfter: 0 });
+    store.insertRun(makeRun('r1'));
+    const moved = `${store.path}.moved`;
+    fs.renameSync(store.path, moved); // the store's own connection keeps the open file; a new one finds nothing there
+    const records = makeRecords(200);
+    for (let i = 0; i < records.length; i += 30) store.appendRecords('r1', records.slice(i, i + 30));
+    store.flush();
+    expect(store.stats()).toMatchObject({ writeThread: false, recordsDropped: 0 });
+    expect(store.stats().lastError).toMatch(/open/i);
+    expect(store.readLogs('r1', { limit: 1_000 }).logs).toStrictEqual(records);
+  });
+
+  it('and when the thread gives up on the very write a flush hands it, the flush writes it here', () => {
+    const store = openStore({ writes: 'worker', writeWorkerAfter: 0 });
+    store.insertRun(makeRun('r1'));
+    fs.renameSync(store.path, `${store.path}.moved`);
+    const records = makeRecords(10);
+    store.appendRecords('r1', records);
+    store.flush();
+    expect(store.stats()).toMatchObject({ writeThread: false, recordsDropped: 0 });
+    expect(store.readLogs('r1', {}).logs).toStrictEqual(records);
   });
 });
