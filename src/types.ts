@@ -6,6 +6,28 @@ export type Level = (typeof LEVELS)[number];
 export const STREAMS = ['stdout', 'stderr', 'push'] as const;
 export type Stream = (typeof STREAMS)[number];
 
+/** Index of a level in LEVELS (also its bit in a level mask); undefined for anything else. */
+export function levelCode(level: string): number | undefined {
+  switch (level) {
+    case 'INFO': return 1;
+    case 'ERROR': return 3;
+    case 'WARNING': return 2;
+    case 'DEBUG': return 0;
+    case 'CRITICAL': return 4;
+    default: return undefined;
+  }
+}
+
+/** Index of a stream in STREAMS (also its bit in a stream mask); undefined for anything else. */
+export function streamCode(stream: string): number | undefined {
+  switch (stream) {
+    case 'stdout': return 0;
+    case 'stderr': return 1;
+    case 'push': return 2;
+    default: return undefined;
+  }
+}
+
 export const EVENT_NAMES = [
   'pipeline_start',
   'pipeline_complete',

@@ -67,7 +67,8 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
   const now = deps.now ?? nowMicros;
   const monoNow = deps.monoNow ?? (() => performance.now());
   const clock = createRunClock(now);
-  const ring = createRingBuffer(deps.ringCapacity, info.total_lines);
+  // the ring rebuilds timestamps from µs with the clock's own format, so it need not keep the strings
+  const ring = createRingBuffer(deps.ringCapacity, info.total_lines, formatMicros);
   const tracker = createLayerTracker(info.layers, info.pipeline_status);
   let seq = info.total_lines;
   let batch: LogRecord[] = [];
@@ -140,11 +141,12 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     commit() {
       if (batch.length === 0) return;
       const records = batch;
-      const hints = { micros: batchMicros, dataJson: batchDataJson };
+      const micros = batchMicros;
+      const hints = { micros, dataJson: batchDataJson };
       batch = [];
       batchMicros = [];
       if (hints.dataJson.seqs.length > 0) batchDataJson = { seqs: [], texts: [] };
-      for (const record of records) ring.append(record);
+      for (let i = 0; i < records.length; i++) ring.append(records[i]!, micros[i]);
       info.total_lines = seq;
       const counts = info.counts;
       counts.DEBUG += nDebug;

@@ -1,5 +1,9 @@
 // The last N records of one run in memory, so tail and resume reads never touch SQLite.
-import type { LogRecord } from '../types.js';
+//
+// Held as columns rather than as the record objects: a time, a code and the message per slot, the rare fields
+// (event, data, a timestamp the ring cannot rebuild) in a side slot. A run's whole window then costs the garbage
+// collector little more than its messages, and a buffered line about half the memory; reads build the records.
+import { LEVELS, STREAMS, levelCode, streamCode, type EventName, type LogRecord } from '../types.js';
 
 export interface RingBuffer {
   readonly capacity: number;
@@ -8,22 +12,54 @@ export interface RingBuffer {
   /** seq of the oldest record held, or lastSeq + 1 when empty */
   readonly firstSeq: number;
   readonly lastSeq: number;
-  append(record: LogRecord): void;
+  /** `micros`: the record's timestamp as µs, when the ring's formatter gives back exactly record.timestamp from it */
+  append(record: LogRecord, micros?: number): void;
   /** the last n records, oldest first */
   tail(n: number): LogRecord[];
   /** records with seq > after, oldest first, at most limit; undefined when some are no longer held */
   after(after: number, limit?: number): LogRecord[] | undefined;
 }
 
-/** A fixed-capacity circular buffer: O(1) append; seqs are contiguous so reads are index arithmetic.
- * `startAfter` is the last seq already stored elsewhere (a run revived after a restart). */
-export function createRingBuffer(capacity: number, startAfter = 0): RingBuffer {
+/** What a slot holds besides its code, time and message, for the few records that have any of it. */
+interface Rare {
+  event?: EventName;
+  data?: Record<string, unknown>;
+  /** the timestamp as given, when no µs came with it */
+  timestamp?: string;
+}
+
+const CONTINUED = 1 << 5;
+
+/**
+ * A fixed-capacity circular buffer: O(1) append; seqs are contiguous so reads are index arithmetic.
+ * `startAfter` is the last seq already stored elsewhere (a run revived after a restart); `formatTimestamp` turns
+ * the µs given to append() back into the record's timestamp string.
+ */
+export function createRingBuffer(capacity: number, startAfter = 0, formatTimestamp?: (micros: number) => string): RingBuffer {
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be ≥ 1, got ${capacity}`);
-  const slots: (LogRecord | undefined)[] = new Array(capacity);
+  const times = new Float64Array(capacity);
+  const codes = new Uint8Array(capacity);
+  const messages: string[] = new Array<string>(capacity).fill('');
+  const rare: (Rare | undefined)[] = new Array<Rare | undefined>(capacity).fill(undefined);
   let size = 0;
   let lastSeq = startAfter;
 
-  const at = (seq: number) => slots[(seq - 1) % capacity]!;
+  const at = (seq: number): LogRecord => {
+    const slot = (seq - 1) % capacity;
+    const code = codes[slot]!;
+    const extra = rare[slot];
+    const record: LogRecord = {
+      seq,
+      timestamp: extra?.timestamp ?? formatTimestamp!(times[slot]!),
+      stream: STREAMS[code & 3]!,
+      level: LEVELS[(code >> 2) & 7]!,
+      message: messages[slot]!,
+    };
+    if (extra?.event !== undefined) record.event = extra.event;
+    if (extra?.data !== undefined) record.data = extra.data;
+    if (code & CONTINUED) record.continued = true;
+    return record;
+  };
   const slice = (from: number, to: number) => {
     const out: LogRecord[] = new Array(Math.max(0, to - from + 1));
     for (let seq = from, i = 0; seq <= to; seq++, i++) out[i] = at(seq);
@@ -41,9 +77,22 @@ export function createRingBuffer(capacity: number, startAfter = 0): RingBuffer {
     get lastSeq() {
       return lastSeq;
     },
-    append(record) {
+    append(record, micros) {
       if (record.seq !== lastSeq + 1) throw new RangeError(`ring expects seq ${lastSeq + 1}, got ${record.seq}`);
-      slots[(record.seq - 1) % capacity] = record;
+      const level = levelCode(record.level);
+      const stream = streamCode(record.stream);
+      if (level === undefined || stream === undefined) {
+        throw new RangeError(`ring: record ${record.seq} has level "${record.level}" / stream "${record.stream}"`);
+      }
+      const slot = (record.seq - 1) % capacity;
+      codes[slot] = stream | (level << 2) | (record.continued === true ? CONTINUED : 0);
+      messages[slot] = record.message;
+      const keepTimestamp = micros === undefined || formatTimestamp === undefined;
+      times[slot] = keepTimestamp ? 0 : micros;
+      rare[slot] =
+        record.event !== undefined || record.data !== undefined || keepTimestamp
+          ? { event: record.event, data: record.data, timestamp: keepTimestamp ? record.timestamp : undefined }
+          : undefined;
       lastSeq = record.seq;
       if (size < capacity) size++;
     },

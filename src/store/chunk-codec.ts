@@ -14,7 +14,7 @@
 // columns rather than JSON text: formatting three numbers per record was the largest cost of writing a chunk.
 // Format 1 (still read) was a JSON header array [tsDelta, code, length, extras…] per record, a newline, then the
 // messages; its bodies start with "[".
-import { EVENT_NAMES, LEVELS, STREAMS, type Level, type LogRecord, type Stream } from '../types.js';
+import { EVENT_NAMES, LEVELS, STREAMS, levelCode, streamCode, type Level, type LogRecord, type Stream } from '../types.js';
 import { createTimestampCodec, type TimestampCodec } from './timestamps.js';
 
 const CONTINUED = 1 << 5;
@@ -22,28 +22,6 @@ const HAS_EVENT = 1 << 6;
 const HAS_DATA = 1 << 7;
 const RAW_TIMESTAMP = 1 << 8;
 const SEQ_GAP = 1 << 9;
-
-/** Index of a level in LEVELS (also its bit in a level mask); undefined for anything else. */
-export function levelCode(level: string): number | undefined {
-  switch (level) {
-    case 'INFO': return 1;
-    case 'ERROR': return 3;
-    case 'WARNING': return 2;
-    case 'DEBUG': return 0;
-    case 'CRITICAL': return 4;
-    default: return undefined;
-  }
-}
-
-/** Index of a stream in STREAMS (also its bit in a stream mask); undefined for anything else. */
-export function streamCode(stream: string): number | undefined {
-  switch (stream) {
-    case 'stdout': return 0;
-    case 'stderr': return 1;
-    case 'push': return 2;
-    default: return undefined;
-  }
-}
 
 /** What a chunk row holds besides its run: the ranges and masks that let readers skip it undecoded. */
 export interface ChunkSummary {

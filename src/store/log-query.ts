@@ -1,6 +1,5 @@
 // A log query made checkable: cursors as numbers, level/stream as bit masks (to skip whole chunks), grep as a test.
-import { LEVELS, STREAMS, type Level, type LogRecord, type Stream } from '../types.js';
-import { levelCode, streamCode } from './chunk-codec.js';
+import { LEVELS, STREAMS, levelCode, streamCode, type Level, type LogRecord, type Stream } from '../types.js';
 import { createCursorError, parseTimestampCursor, type TimestampCodec } from './timestamps.js';
 
 /** What readLogs and iterateLogs take. */

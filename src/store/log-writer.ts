@@ -7,8 +7,8 @@
 // idleCloseMs without appends, or on an explicit flush. Readers merge held records with the table.
 import type Database from 'better-sqlite3';
 import { SupervisorError } from '../errors.js';
-import type { LogRecord } from '../types.js';
-import { createChunkEncoder, levelCode, streamCode, type DataJsonHint, type RecordHints } from './chunk-codec.js';
+import { levelCode, streamCode, type LogRecord } from '../types.js';
+import { createChunkEncoder, type DataJsonHint, type RecordHints } from './chunk-codec.js';
 import { CODEC_PLAIN, createBodyPacker, type BodyPacker } from './chunk-compression.js';
 import { startChunkWriteThread, type ChunkRow, type ChunkWriteThread } from './chunk-write-thread.js';
 

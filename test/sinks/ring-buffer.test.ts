@@ -62,3 +62,22 @@ describe('ring buffer resumed after a restart', () => {
     expect(() => ring.append(record(1))).toThrow(/expects seq 102/);
   });
 });
+
+describe('ring buffer columns', () => {
+  it('gives back each record exactly: optional fields, and timestamps rebuilt from µs by the formatter', () => {
+    const format = (micros: number) => `t${micros}`;
+    const ring = createRingBuffer(4, 0, format);
+    const records: LogRecord[] = [
+      { seq: 1, timestamp: 't10', stream: 'stderr', level: 'CRITICAL', message: 'a' },
+      { seq: 2, timestamp: 't11', stream: 'push', level: 'DEBUG', message: '', continued: true },
+      { seq: 3, timestamp: 't12', stream: 'stdout', level: 'ERROR', message: 'layer 2 error: x', event: 'layer_error', data: { layer: 2, n: -0 } },
+      { seq: 4, timestamp: 'kept as given', stream: 'stdout', level: 'WARNING', message: 'no µs came with it', data: {} },
+      { seq: 5, timestamp: 't14', stream: 'stdout', level: 'INFO', message: 'wraps over seq 1' },
+    ];
+    records.forEach((r, i) => ring.append(r, i === 3 ? undefined : 10 + i));
+    expect(ring.tail(4)).toStrictEqual(records.slice(1));
+    expect(Object.keys(ring.tail(1)[0]!)).toEqual(['seq', 'timestamp', 'stream', 'level', 'message']);
+    expect(Object.keys(ring.after(2, 1)![0]!)).toEqual(['seq', 'timestamp', 'stream', 'level', 'message', 'event', 'data']);
+    expect(() => ring.append({ ...records[4]!, seq: 6, level: 'LOUD' as never })).toThrow(/level "LOUD"/);
+  });
+});
