@@ -128,6 +128,8 @@ interface Write {
 
 /** How long past its busy timeout a flush waits for the write thread before writing on its own. */
 const THREAD_ANSWER_MS = 10_000;
+/** Full chunks a run may hold while the thread commits the previous write; past that, appends wait for it. */
+const AHEAD_CHUNKS = 4;
 
 /** Create the writer; it owns a flush timer (unref'd) only while it holds records. */
 export function createLogWriter(db: Database.Database, options: LogWriterOptions): LogWriter {
@@ -310,8 +312,19 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
   const settleQuietly = (): boolean => {
     const pending = inFlight;
     const { done, error } = settle(0);
-    if (error !== undefined && pending) for (const { buf } of pending.plans) if (buffers.get(buf.runId) === buf) trim(buf);
+    if (error !== undefined && pending) trimAll(pending);
     return done;
+  };
+
+  // Wait for the thread's write (bounded, see waitForThread); after a failure, trim what it held.
+  const waitQuietly = (): boolean => {
+    const pending = inFlight;
+    if (waitForThread() !== undefined && pending) trimAll(pending);
+    return true;
+  };
+
+  const trimAll = (write: Write) => {
+    for (const { buf } of write.plans) if (buffers.get(buf.runId) === buf) trim(buf);
   };
 
   // Past maxHeldRecords, drop the oldest. The open chunk's written records go first and together: the
@@ -391,8 +404,9 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
       buf.lastSeq = prev;
       if (dataJson !== undefined) addDataJson(buf, dataJson, records[0]!.seq);
       buf.appendedAt = options.now();
-      // a write in flight on the thread holds off the next (these records wait for it, or for the timer)
-      if (buf.records.length >= batch && settleQuietly()) {
+      // A write in flight on the thread holds off the next (these records wait for it, or for the timer); once a few
+      // chunks' worth wait, capture waits for the thread instead, so memory stays bounded when SQLite falls behind.
+      if (buf.records.length >= batch && (settleQuietly() || (buf.records.length >= AHEAD_CHUNKS * batch && waitQuietly()))) {
         if (failures === 0) writeQuietly([buf], false);
         else trim(buf);
       }
