@@ -70,8 +70,8 @@ const START_AFTER_WRITES = 8;
  */
 const CHECKPOINT_EVERY_BYTES = 4 * 1024 * 1024;
 const CHECKPOINT_EVERY_WRITES = 64;
-/** SQLite's own default, restored when the worker is not there to do it. */
-const INLINE_AUTOCHECKPOINT_PAGES = 1000;
+/** SQLite's own default, restored when the worker is not there to do it (and the write thread's connection's). */
+export const INLINE_AUTOCHECKPOINT_PAGES = 1000;
 
 /** Start checkpointing for the writer's connection; falls back to SQLite's inline checkpoints if a worker cannot run. */
 export function startCheckpointer(

@@ -1,7 +1,10 @@
 // SQLite writes of chunk rows on a worker thread's own connection, so capture never waits for a commit, a WAL
 // append or another process's lock: the writer hands over one transaction's rows and learns the outcome later.
+// The connection checkpoints its own commits (SQLite's automatic checkpoint, which right after the writer's own
+// commit can always catch up and so lets the WAL start over), so no checkpoint thread is needed beside it.
 import { createRequire } from 'node:module';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { INLINE_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 
 /** The parameters of the writer's chunk upsert, in its order. */
 export type ChunkRow = readonly unknown[];
@@ -36,7 +39,7 @@ try {
   db = new Database(workerData.path, { fileMustExist: true });
   db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
   db.pragma('synchronous = NORMAL');
-  db.pragma('wal_autocheckpoint = 0');
+  db.pragma('wal_autocheckpoint = ' + workerData.autocheckpointPages);
   upsert = db.prepare(workerData.sql);
 } catch (error) {
   openError = String(error && error.message);
@@ -78,6 +81,7 @@ export function startChunkWriteThread(options: { path: string; sql: string; busy
       path: options.path,
       sql: options.sql,
       busyTimeoutMs: options.busyTimeoutMs,
+      autocheckpointPages: INLINE_AUTOCHECKPOINT_PAGES,
       state: state.buffer,
       port: port2,
     },

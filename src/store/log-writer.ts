@@ -27,7 +27,10 @@ export interface LogWriterOptions {
   now: () => number;
   /** the run's integer key, or undefined for an unknown run */
   runPk: (runId: string) => number | undefined;
-  /** called after each committed write with the bytes of the bodies it stored (the checkpointer's cue) */
+  /**
+   * called after each write committed on the caller's connection with the bytes of the bodies it stored (the
+   * checkpointer's cue); the thread's connection checkpoints its own commits
+   */
   afterWrite?: (bytes: number) => void;
   /**
    * Commit on a worker thread's own connection to this file once `after` writes went through inline (a short run
@@ -124,6 +127,8 @@ interface Write {
   started: number;
   /** bytes of the bodies it stores */
   storedBytes: number;
+  /** committed on the thread's connection */
+  threaded?: boolean;
 }
 
 /** How long past its busy timeout a flush waits for the write thread before writing on its own. */
@@ -229,7 +234,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
         buf.writes++;
       }
     }
-    options.afterWrite?.(write.storedBytes);
+    if (!write.threaded) options.afterWrite?.(write.storedBytes);
     const ms = options.now() - write.started;
     stats.batches++;
     stats.lastBatchMs = ms;
@@ -251,7 +256,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     }
     if (thread) {
       thread.post(rows);
-      inFlight = pending;
+      inFlight = { ...pending, threaded: true };
       return undefined;
     }
     try {
