@@ -15,7 +15,7 @@ import {
   type Stream,
 } from '../types.js';
 import { createLayerTracker } from './layer-tracker.js';
-import { createRunClock, formatMicros, nowMicros } from './run-clock.js';
+import { createMicrosFormatter, createRunClock, formatMicros, nowMicros } from './run-clock.js';
 
 const ALLOWED: Record<RunStatus, readonly RunStatus[]> = {
   queued: ['running', 'cancelled', 'failed', 'lost'],
@@ -68,7 +68,7 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
   const monoNow = deps.monoNow ?? (() => performance.now());
   const clock = createRunClock(now);
   // the ring rebuilds timestamps from µs with the clock's own format, so it need not keep the strings
-  const ring = createRingBuffer(deps.ringCapacity, info.total_lines, formatMicros);
+  const ring = createRingBuffer(deps.ringCapacity, info.total_lines, createMicrosFormatter());
   const tracker = createLayerTracker(info.layers, info.pipeline_status);
   let seq = info.total_lines;
   let batch: LogRecord[] = [];

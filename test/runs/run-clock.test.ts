@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { createRunClock, formatMicros } from '../../src/runs/run-clock.js';
+import { createMicrosFormatter, createRunClock, formatMicros } from '../../src/runs/run-clock.js';
 
 describe('run clock', () => {
   it('formats microseconds as ISO 8601 UTC with six digits', () => {
     expect(formatMicros(Date.UTC(2025, 9, 31, 12, 0, 1, 123) * 1000 + 456)).toBe('2025-10-31T12:00:01.123456Z');
     expect(formatMicros(Date.UTC(2025, 9, 31, 12, 0, 1, 0) * 1000 + 7)).toBe('2025-10-31T12:00:01.000007Z');
+  });
+
+  it('formats exactly as formatMicros with its cached millisecond part, in any order of times', () => {
+    const format = createMicrosFormatter();
+    const base = Date.UTC(2025, 9, 31, 23, 59, 59, 998) * 1000;
+    const times = [base, base + 1, base + 999, base + 1000, base + 2_500, base - 7, base + 0.5, base + 86_400_000_000, base];
+    for (const micros of times) expect(format(micros)).toBe(formatMicros(micros));
   });
 
   it('bumps ties and clock steps backwards by 1 µs so timestamps strictly increase', () => {
