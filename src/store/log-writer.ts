@@ -353,9 +353,11 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
   const tick = () => {
     timer = undefined;
     const now = options.now();
-    const dirty = [...buffers.values()].filter((buf) => buf.records.length > buf.written);
-    // a write still in flight: the next tick writes what came since
-    if (settleQuietly() && dirty.length > 0) writeQuietly(dirty, true);
+    // a write still in flight: the next tick writes what came since (what is dirty is known once it is settled)
+    if (settleQuietly()) {
+      const dirty = [...buffers.values()].filter((buf) => buf.records.length > buf.written);
+      if (dirty.length > 0) writeQuietly(dirty, true);
+    }
     for (const buf of [...buffers.values()]) {
       const idle = now - buf.appendedAt >= options.idleCloseMs;
       if (buf.writes >= options.maxChunkWrites || idle || buf.records.length === 0) release(buf);
