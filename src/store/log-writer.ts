@@ -127,8 +127,8 @@ interface Write {
   started: number;
   /** bytes of the bodies it stores */
   storedBytes: number;
-  /** committed on the thread's connection */
-  threaded?: boolean;
+  /** committed rows on the caller's connection (the thread's connection checkpoints its own) */
+  inline?: boolean;
 }
 
 /** How long past its busy timeout a flush waits for the write thread before writing on its own. */
@@ -234,7 +234,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
         buf.writes++;
       }
     }
-    if (!write.threaded) options.afterWrite?.(write.storedBytes);
+    if (write.inline) options.afterWrite?.(write.storedBytes);
     const ms = options.now() - write.started;
     stats.batches++;
     stats.lastBatchMs = ms;
@@ -246,7 +246,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
   // flight. Returns the error of a write that failed here.
   const write = (targets: RunBuffer[], partial: boolean): string | undefined => {
     const { rows, write: pending } = prepare(targets, partial);
-    if (rows.length === 0) return finish(pending, undefined);
+    if (rows.length === 0) return undefined; // nothing due (e.g. a settled write took the full chunks)
     if (!thread && options.thread && !threadFailed && inlineWrites >= options.thread.after) {
       try {
         thread = startChunkWriteThread({ ...options.thread, sql: upsertChunk.source });
@@ -256,7 +256,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     }
     if (thread) {
       thread.post(rows);
-      inFlight = { ...pending, threaded: true };
+      inFlight = pending;
       return undefined;
     }
     try {
@@ -267,7 +267,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
       return finish(pending, (error as Error).message);
     }
     inlineWrites++;
-    return finish(pending, undefined);
+    return finish({ ...pending, inline: true }, undefined);
   };
 
   // Take the outcome of the thread's write in flight, waiting at most waitMs. `done` is false while it still runs.
