@@ -15,6 +15,8 @@ export interface WriteOutcome {
   error?: string;
   /** the thread itself is gone (the caller should write on its own from now on) */
   threadStopped?: boolean;
+  /** milliseconds the thread spent in the transaction */
+  ms?: number;
 }
 
 export interface ChunkWriteThread {
@@ -53,12 +55,14 @@ port.on('message', (message) => {
     port.close();
     return;
   }
+  const started = performance.now();
   let reply = {};
   try {
     write(message);
   } catch (error) {
     reply = { error: String(error && error.message) };
   }
+  reply.ms = performance.now() - started;
   // a connection that could not open never will: the writer then writes on its own thread
   if (openError !== undefined) reply = { error: openError, threadStopped: true };
   port.postMessage(reply);

@@ -125,6 +125,9 @@ function dropDataJson(buf: RunBuffer): void {
 interface Write {
   plans: { buf: RunBuffer; full: number; openEnd: number; fresh: number }[];
   started: number;
+  /** when the thread commits it: the time spent here encoding it, and the thread's time in its transaction */
+  encodeMs?: number;
+  threadMs?: number;
   /** bytes of the bodies it stores */
   storedBytes: number;
   /** committed rows on the caller's connection (the thread's connection checkpoints its own) */
@@ -235,7 +238,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
       }
     }
     if (write.inline) options.afterWrite?.(write.storedBytes);
-    const ms = options.now() - write.started;
+    const ms = write.threadMs !== undefined ? (write.encodeMs ?? 0) + write.threadMs : options.now() - write.started;
     stats.batches++;
     stats.lastBatchMs = ms;
     stats.batchMsTotal += ms;
@@ -256,7 +259,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     }
     if (thread) {
       thread.post(rows);
-      inFlight = pending;
+      inFlight = { ...pending, encodeMs: options.now() - pending.started };
       return undefined;
     }
     try {
@@ -279,7 +282,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     inFlight = undefined;
     // the thread is gone: write here from now on (what it did not commit is still held)
     if (outcome.threadStopped) dropThread();
-    return { done: true, error: finish(pending, outcome.error) };
+    return { done: true, error: finish({ ...pending, threadMs: outcome.ms ?? 0 }, outcome.error) };
   };
 
   // Writes from the timer or an append must not throw into capture: keep the records, count, back off, bound.
