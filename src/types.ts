@@ -28,6 +28,24 @@ export function streamCode(stream: string): number | undefined {
   }
 }
 
+/**
+ * A record's stream, level and continued flag as one small integer, stream | level << 2 | CODE_CONTINUED: the
+ * ring's slots hold it, and the chunk format's per-record codes are it with more flag bits above.
+ */
+export const CODE_CONTINUED = 1 << 5;
+
+export function recordCode(stream: number, level: number, continued: boolean): number {
+  return stream | (level << 2) | (continued ? CODE_CONTINUED : 0);
+}
+
+export function streamOfCode(code: number): Stream {
+  return STREAMS[code & 3]!;
+}
+
+export function levelOfCode(code: number): Level {
+  return LEVELS[(code >> 2) & 7]!;
+}
+
 export const EVENT_NAMES = [
   'pipeline_start',
   'pipeline_complete',

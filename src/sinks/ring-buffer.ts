@@ -3,7 +3,9 @@
 // Held as columns rather than as the record objects: a time, a code and the message per slot, the rare fields
 // (event, data, a timestamp the ring cannot rebuild) in a side slot. A run's whole window then costs the garbage
 // collector little more than its messages, and a buffered line about half the memory; reads build the records.
-import { LEVELS, STREAMS, levelCode, streamCode, type EventName, type LogRecord } from '../types.js';
+import {
+  CODE_CONTINUED, levelCode, levelOfCode, recordCode, streamCode, streamOfCode, type EventName, type LogRecord,
+} from '../types.js';
 
 export interface RingBuffer {
   readonly capacity: number;
@@ -28,8 +30,6 @@ interface Rare {
   timestamp?: string;
 }
 
-const CONTINUED = 1 << 5;
-
 /**
  * A fixed-capacity circular buffer: O(1) append; seqs are contiguous so reads are index arithmetic.
  * `startAfter` is the last seq already stored elsewhere (a run revived after a restart); `formatTimestamp` turns
@@ -51,13 +51,13 @@ export function createRingBuffer(capacity: number, startAfter = 0, formatTimesta
     const record: LogRecord = {
       seq,
       timestamp: extra?.timestamp ?? formatTimestamp!(times[slot]!),
-      stream: STREAMS[code & 3]!,
-      level: LEVELS[(code >> 2) & 7]!,
+      stream: streamOfCode(code),
+      level: levelOfCode(code),
       message: messages[slot]!,
     };
     if (extra?.event !== undefined) record.event = extra.event;
     if (extra?.data !== undefined) record.data = extra.data;
-    if (code & CONTINUED) record.continued = true;
+    if (code & CODE_CONTINUED) record.continued = true;
     return record;
   };
   const slice = (from: number, to: number) => {
@@ -85,7 +85,7 @@ export function createRingBuffer(capacity: number, startAfter = 0, formatTimesta
         throw new RangeError(`ring: record ${record.seq} has level "${record.level}" / stream "${record.stream}"`);
       }
       const slot = (record.seq - 1) % capacity;
-      codes[slot] = stream | (level << 2) | (record.continued === true ? CONTINUED : 0);
+      codes[slot] = recordCode(stream, level, record.continued === true);
       messages[slot] = record.message;
       const keepTimestamp = micros === undefined || formatTimestamp === undefined;
       times[slot] = keepTimestamp ? 0 : micros;

@@ -14,10 +14,12 @@
 // columns rather than JSON text: formatting three numbers per record was the largest cost of writing a chunk.
 // Format 1 (still read) was a JSON header array [tsDelta, code, length, extras…] per record, a newline, then the
 // messages; its bodies start with "[".
-import { EVENT_NAMES, LEVELS, STREAMS, levelCode, streamCode, type Level, type LogRecord, type Stream } from '../types.js';
+import {
+  CODE_CONTINUED, EVENT_NAMES, levelCode, levelOfCode, recordCode, streamCode, streamOfCode, type LogRecord,
+} from '../types.js';
 import { createTimestampCodec, type TimestampCodec } from './timestamps.js';
 
-const CONTINUED = 1 << 5;
+// flag bits above the record code (see recordCode)
 const HAS_EVENT = 1 << 6;
 const HAS_DATA = 1 << 7;
 const RAW_TIMESTAMP = 1 << 8;
@@ -146,7 +148,7 @@ export function createChunkEncoder(): ChunkEncoder {
       const r = records[i]!;
       const level = levelCode(r.level)!;
       const stream = streamCode(r.stream)!;
-      let code = stream | (level << 2);
+      let code = recordCode(stream, level, r.continued === true);
       let ts = micros === undefined ? Number.NaN : micros[i]!;
       if (!(ts >= MIN_CANONICAL_MICROS && ts < MAX_CANONICAL_MICROS && Number.isInteger(ts))) ts = codec.exactMicros(r.timestamp);
       if (ts !== ts) {
@@ -155,7 +157,6 @@ export function createChunkEncoder(): ChunkEncoder {
         if (ts !== ts) ts = i === from ? 0 : prevTs;
       }
       if (i === from) firstTs = prevTs = ts;
-      if (r.continued === true) code |= CONTINUED;
       if (r.event !== undefined) code |= HAS_EVENT;
       if (r.data !== undefined) code |= HAS_DATA;
       if (r.seq !== prevSeq + 1) code |= SEQ_GAP;
@@ -275,8 +276,8 @@ function buildRecord(code: number, message: string, ts: number, cursor: SlotCurs
   const record: LogRecord = {
     seq: 0,
     timestamp: '',
-    stream: STREAMS[code & 3] as Stream,
-    level: LEVELS[(code >> 2) & 7] as Level,
+    stream: streamOfCode(code),
+    level: levelOfCode(code),
     message,
   };
   let timestamp: string | undefined;
@@ -288,7 +289,7 @@ function buildRecord(code: number, message: string, ts: number, cursor: SlotCurs
     if (code & RAW_TIMESTAMP) timestamp = slots[cursor.next++] as string;
     if (code & SEQ_GAP) step = slots[cursor.next++] as number;
   }
-  if (code & CONTINUED) record.continued = true;
+  if (code & CODE_CONTINUED) record.continued = true;
   cursor.seq += step;
   record.seq = cursor.seq;
   record.timestamp = timestamp ?? codec.toIso(ts);
