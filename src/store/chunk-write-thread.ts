@@ -24,8 +24,6 @@ export interface ChunkWriteThread {
   post(rows: readonly ChunkRow[]): void;
   /** the posted transaction's outcome, waiting at most waitMs; undefined while it still runs */
   take(waitMs: number): WriteOutcome | undefined;
-  /** whether a posted transaction's outcome has not been taken yet */
-  readonly inFlight: boolean;
   /** stop the thread (after its current transaction), waiting a bounded time for its connection to close */
   close(): void;
 }
@@ -46,7 +44,7 @@ try {
 } catch (error) {
   openError = String(error && error.message);
 }
-const write = upsert ? db.transaction((rows) => { for (const row of rows) upsert.run(...row); }) : () => {};
+const write = upsert && db.transaction((rows) => { for (const row of rows) upsert.run(...row); });
 port.on('message', (message) => {
   if (message === 'close') {
     try { if (db) db.close(); } catch {}
@@ -55,16 +53,20 @@ port.on('message', (message) => {
     port.close();
     return;
   }
-  const started = performance.now();
-  let reply = {};
-  try {
-    write(message);
-  } catch (error) {
-    reply = { error: String(error && error.message) };
+  let reply;
+  if (openError !== undefined) {
+    // a connection that could not open never will: the writer then writes on its own thread
+    reply = { error: openError, threadStopped: true };
+  } else {
+    const started = performance.now();
+    try {
+      write(message);
+      reply = {};
+    } catch (error) {
+      reply = { error: String(error && error.message) };
+    }
+    reply.ms = performance.now() - started;
   }
-  reply.ms = performance.now() - started;
-  // a connection that could not open never will: the writer then writes on its own thread
-  if (openError !== undefined) reply = { error: openError, threadStopped: true };
   port.postMessage(reply);
   Atomics.add(state, 0, 1);
   Atomics.notify(state, 0);
@@ -119,9 +121,6 @@ export function startChunkWriteThread(options: { path: string; sql: string; busy
       }
       const reply = receiveMessageOnPort(port1)?.message as WriteOutcome | undefined;
       return settle(reply ?? { error: 'the write thread gave no answer' });
-    },
-    get inFlight() {
-      return posted !== taken;
     },
     close() {
       if (stopped === undefined) {
