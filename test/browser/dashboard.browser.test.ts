@@ -285,7 +285,8 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await viewer.hover();
     await page.mouse.wheel(0, -300);
     await page.waitForFunction(() => !(document.getElementById('autoscroll') as HTMLInputElement).checked, null, WAIT);
-    await expect(page.getByTestId('jump-latest').isVisible()).resolves.toBe(true);
+    // the button is drawn on the next animation frame (the checkbox changes at once)
+    await page.getByTestId('jump-latest').waitFor({ state: 'visible', ...WAIT });
     // New lines do not move the view.
     const top = await viewer.evaluate((el) => el.scrollTop);
     const size = await page.evaluate(() => (window as unknown as { __supervisorDebug: DebugHooks }).__supervisorDebug.runView!.bufferSize());
