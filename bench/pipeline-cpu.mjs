@@ -70,7 +70,7 @@ const stages = {
     splitter.end();
   },
   // the run's own work (records, clock, counts, layers, ring, hub) with a store that keeps nothing
-  'split+parse+run': () => feedRun({ appendRecords() {}, saveRun() {}, flush() {} }),
+  'split+parse+run': () => feedRun({ appendColumns() {}, saveRun() {}, flush() {} }),
   'split+parse+run+store': () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-cpu-'));
     const store = createStore({ path: path.join(dir, 'supervisor.db') });

@@ -13,11 +13,10 @@ export function formatMicros(micros: number): string {
 }
 
 export interface RunClock {
-  /** the next timestamp of this run, never equal to or before the previous one */
-  next(): string;
+  /** the next timestamp of this run as µs since the epoch, never equal to or before the previous one */
+  next(): number;
   /** the next timestamp for a line read at the same moment as the previous one (a chunk's later lines) */
-  nextTie(): string;
-  readonly lastMicros: number;
+  nextTie(): number;
 }
 
 /**
@@ -38,22 +37,17 @@ export function createMicrosFormatter(): (micros: number) => string {
   };
 }
 
-/** One run's clock; `now` is injectable so tests can pin time. */
+/** One run's clock (records are stamped in µs; strings are made only when a record is read); `now` is injectable so tests can pin time. */
 export function createRunClock(now: () => number = nowMicros, startAfter = 0): RunClock {
   let last = startAfter;
-  const format = createMicrosFormatter();
   return {
     next() {
       const t = now();
       last = t > last ? t : last + 1;
-      return format(last);
+      return last;
     },
     nextTie() {
-      last += 1;
-      return format(last);
-    },
-    get lastMicros() {
-      return last;
+      return ++last;
     },
   };
 }

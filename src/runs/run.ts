@@ -1,14 +1,17 @@
 // One run's state: lines become records (seq, time, level) and fan out to ring, store and hub in batches.
 import { parseLine } from '../parse/index.js';
+import { clearColumns, createColumns, pushRow } from '../record-columns.js';
 import type { RingBuffer } from '../sinks/ring-buffer.js';
 import { createRingBuffer } from '../sinks/ring-buffer.js';
 import type { Hub } from '../sinks/hub.js';
 import type { Store } from '../store/index.js';
 import {
   FINAL_STATUSES,
-  type Level,
+  LEVELS,
+  levelCode,
+  recordCode,
+  streamCode,
   type Layer,
-  type LogRecord,
   type ParsedLine,
   type RunInfo,
   type RunStatus,
@@ -67,18 +70,18 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
   const now = deps.now ?? nowMicros;
   const monoNow = deps.monoNow ?? (() => performance.now());
   const clock = createRunClock(now);
-  // the ring rebuilds timestamps from µs with the clock's own format, so it need not keep the strings
-  const ring = createRingBuffer(deps.ringCapacity, info.total_lines, createMicrosFormatter());
+  // records carry µs: the ring (and the layer tracker, for an event's time) format them when they need strings
+  const format = createMicrosFormatter();
+  const ring = createRingBuffer(deps.ringCapacity, info.total_lines, format);
   const tracker = createLayerTracker(info.layers, info.pipeline_status);
   let seq = info.total_lines;
-  let batch: LogRecord[] = [];
-  // parallel to batch, for the store: timestamps as µs (it would otherwise parse each string back), and the
-  // JSON text each record's data was parsed from (it would otherwise serialise the data again)
-  let batchMicros: number[] = [];
-  let batchDataJson: { seqs: number[]; texts: string[] } = { seqs: [], texts: [] };
+  // the records since the last commit, as columns (reused: ring, store and hub copy what they keep)
+  const batch = createColumns(seq + 1);
   let changedLayers: Layer[] = [];
-  let nDebug = 0, nInfo = 0, nWarning = 0, nError = 0, nCritical = 0;
-  const lastLevel: Partial<Record<Stream, Level>> = {};
+  // lines per level code since the last commit (added to info.counts then: a keyed increment per line showed in profiles)
+  const levelCounts = new Uint32Array(LEVELS.length);
+  // per stream code, the level code of its last line (-1: none yet)
+  const lastLevel = [-1, -1, -1];
   let saveTimer: NodeJS.Timeout | undefined;
   let resolveFinished!: (info: RunInfo) => void;
   const finished = new Promise<RunInfo>((resolve) => (resolveFinished = resolve));
@@ -98,33 +101,25 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
   };
 
   const add = (stream: Stream, parsed: ParsedLine, continued: boolean) => {
+    const streamNo = streamCode(stream)!;
     // A continued piece of a long line keeps the level its first piece had.
-    const level = continued ? (lastLevel[stream] ?? parsed.level) : parsed.level;
-    lastLevel[stream] = level;
+    const level = continued && lastLevel[streamNo]! >= 0 ? lastLevel[streamNo]! : levelCode(parsed.level)!;
+    lastLevel[streamNo] = level;
+    levelCounts[level]++;
     // Lines of one chunk were read at one moment: one clock read per batch, then 1 µs apart.
-    const timestamp = batch.length === 0 ? clock.next() : clock.nextTie();
-    batchMicros.push(clock.lastMicros);
-    const record: LogRecord = { seq: ++seq, timestamp, stream, level, message: parsed.message };
-    if (parsed.event !== undefined) record.event = parsed.event;
-    if (parsed.data !== undefined) {
-      record.data = parsed.data;
-      if (parsed.dataJson !== undefined) {
-        batchDataJson.seqs.push(seq);
-        batchDataJson.texts.push(parsed.dataJson);
-      }
-    }
-    if (continued) record.continued = true;
-    // counted in locals and added to info.counts at commit: a keyed increment per line showed in profiles
-    switch (level) {
-      case 'INFO': nInfo++; break;
-      case 'WARNING': nWarning++; break;
-      case 'ERROR': nError++; break;
-      case 'DEBUG': nDebug++; break;
-      default: nCritical++;
-    }
-    batch.push(record);
+    const micros = batch.end === 0 ? clock.next() : clock.nextTie();
+    seq++;
+    pushRow(
+      batch,
+      micros,
+      recordCode(streamNo, level, continued),
+      parsed.message,
+      parsed.event !== undefined || parsed.data !== undefined
+        ? { event: parsed.event, data: parsed.data, dataJson: parsed.data !== undefined ? parsed.dataJson : undefined }
+        : undefined,
+    );
     if (parsed.event !== undefined && !continued) {
-      const layer = tracker.apply(parsed.event, parsed.data ?? {}, record.timestamp, monoNow());
+      const layer = tracker.apply(parsed.event, parsed.data ?? {}, format(micros), monoNow());
       if (layer && !changedLayers.includes(layer)) changedLayers.push(layer);
     }
   };
@@ -139,24 +134,14 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
       add(stream, parsed, false);
     },
     commit() {
-      if (batch.length === 0) return;
-      const records = batch;
-      const micros = batchMicros;
-      const hints = { micros, dataJson: batchDataJson };
-      batch = [];
-      batchMicros = [];
-      if (hints.dataJson.seqs.length > 0) batchDataJson = { seqs: [], texts: [] };
-      for (let i = 0; i < records.length; i++) ring.append(records[i]!, micros[i]);
+      if (batch.end === 0) return;
+      ring.append(batch);
       info.total_lines = seq;
-      const counts = info.counts;
-      counts.DEBUG += nDebug;
-      counts.INFO += nInfo;
-      counts.WARNING += nWarning;
-      counts.ERROR += nError;
-      counts.CRITICAL += nCritical;
-      nDebug = nInfo = nWarning = nError = nCritical = 0;
-      deps.store.appendRecords(info.run_id, records, hints);
-      deps.hub.publishRecords(info.run_id, records);
+      for (let level = 0; level < LEVELS.length; level++) info.counts[LEVELS[level]!] += levelCounts[level]!;
+      levelCounts.fill(0);
+      deps.store.appendColumns(info.run_id, batch);
+      deps.hub.publishRecords(info.run_id, batch);
+      clearColumns(batch, seq + 1);
       if (changedLayers.length > 0) {
         const layers = changedLayers;
         changedLayers = [];

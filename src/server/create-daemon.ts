@@ -88,9 +88,9 @@ export function createDaemon(options: DaemonOptions): Daemon {
   // Count records on their way to the subscribers (the hub's methods are closures: spreading keeps them).
   const hub: Hub = {
     ...baseHub,
-    publishRecords(runId, records) {
-      metrics?.countRecords(records);
-      baseHub.publishRecords(runId, records);
+    publishRecords(runId, cols) {
+      metrics?.countRecords(cols);
+      baseHub.publishRecords(runId, cols);
     },
   };
   const manager = createRunManager({ config, store, hub, pipeGraceMs: options.pipeGraceMs });

@@ -2,7 +2,8 @@
 import Database from 'better-sqlite3';
 import type { RunManager } from '../runs/run-manager.js';
 import type { Store } from '../store/index.js';
-import { LEVELS, RUN_STATUSES, type Level, type LogRecord, type RunStatus } from '../types.js';
+import type { RecordColumns } from '../record-columns.js';
+import { LEVELS, RUN_STATUSES, levelOfCode, type Level, type RunStatus } from '../types.js';
 
 export type Transport = 'ws' | 'sse';
 
@@ -14,7 +15,7 @@ export interface LiveGauges {
 }
 
 export interface Metrics {
-  countRecords(records: readonly LogRecord[]): void;
+  countRecords(cols: RecordColumns): void;
   countLagged(transport: Transport): void;
   lagged(transport: Transport): number;
   /** Prometheus text exposition format 0.0.4 */
@@ -53,8 +54,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   };
 
   return {
-    countRecords(batch) {
-      for (const record of batch) records[record.level]++;
+    countRecords(cols) {
+      for (let i = cols.start; i < cols.end; i++) records[levelOfCode(cols.codes[i]!)]++;
     },
     countLagged(transport) {
       lagged[transport]++;

@@ -1,4 +1,5 @@
 // Fan-out of live records and run changes to subscribers; one failing subscriber never stops the others.
+import { columnRecords, type RecordColumns } from '../record-columns.js';
 import type { Layer, LogRecord, RunInfo, RunStatus } from '../types.js';
 
 export interface RunListener {
@@ -12,7 +13,8 @@ export interface Hub {
   subscribeRun(runId: string, listener: RunListener): () => void;
   /** every run's lifecycle changes (created, started, finished) */
   subscribeRuns(listener: (run: RunInfo) => void): () => void;
-  publishRecords(runId: string, records: LogRecord[]): void;
+  /** the rows go to the run's listeners as records, built once for them all (not at all when none listens) */
+  publishRecords(runId: string, cols: RecordColumns): void;
   publishLayer(runId: string, layer: Layer): void;
   publishRun(run: RunInfo): void;
   publishComplete(runId: string, status: RunStatus, exitCode: number | null): void;
@@ -51,8 +53,11 @@ export function createHub(onListenerError: (error: unknown) => void = () => {}):
       runsListeners.add(listener);
       return () => runsListeners.delete(listener);
     },
-    publishRecords(runId, records) {
-      if (records.length > 0) each(byRun.get(runId), (l) => l.records?.(records));
+    publishRecords(runId, cols) {
+      const listeners = byRun.get(runId);
+      if (!listeners || cols.end === cols.start) return;
+      let records: LogRecord[] | undefined;
+      each(listeners, (l) => l.records?.((records ??= columnRecords(cols))));
     },
     publishLayer(runId, layer) {
       each(byRun.get(runId), (l) => l.layer?.(layer));

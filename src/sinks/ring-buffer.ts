@@ -3,9 +3,9 @@
 // Held as columns rather than as the record objects: a time, a code and the message per slot, the rare fields
 // (event, data, a timestamp the ring cannot rebuild) in a side slot. A run's whole window then costs the garbage
 // collector little more than its messages, and a buffered line about half the memory; reads build the records.
-import {
-  CODE_CONTINUED, levelCode, levelOfCode, recordCode, streamCode, streamOfCode, type EventName, type LogRecord,
-} from '../types.js';
+import type { RecordColumns } from '../record-columns.js';
+import { createMicrosFormatter } from '../runs/run-clock.js';
+import { CODE_CONTINUED, levelOfCode, streamOfCode, type EventName, type LogRecord } from '../types.js';
 
 export interface RingBuffer {
   readonly capacity: number;
@@ -14,8 +14,8 @@ export interface RingBuffer {
   /** seq of the oldest record held, or lastSeq + 1 when empty */
   readonly firstSeq: number;
   readonly lastSeq: number;
-  /** `micros`: the record's timestamp as µs, when the ring's formatter gives back exactly record.timestamp from it */
-  append(record: LogRecord, micros?: number): void;
+  /** copy in rows of columns; the first seq must follow the last held, and they must have no gaps */
+  append(cols: RecordColumns): void;
   /** the last n records, oldest first */
   tail(n: number): LogRecord[];
   /** records with seq > after, oldest first, at most limit; undefined when some are no longer held */
@@ -26,16 +26,16 @@ export interface RingBuffer {
 interface Rare {
   event?: EventName;
   data?: Record<string, unknown>;
-  /** the timestamp as given, when no µs came with it */
+  /** the timestamp as given, when its µs do not give it back */
   timestamp?: string;
 }
 
 /**
  * A fixed-capacity circular buffer: O(1) append; seqs are contiguous so reads are index arithmetic.
  * `startAfter` is the last seq already stored elsewhere (a run revived after a restart); `formatTimestamp` turns
- * the µs given to append() back into the record's timestamp string.
+ * a record's µs back into its timestamp string.
  */
-export function createRingBuffer(capacity: number, startAfter = 0, formatTimestamp?: (micros: number) => string): RingBuffer {
+export function createRingBuffer(capacity: number, startAfter = 0, formatTimestamp: (micros: number) => string = createMicrosFormatter()): RingBuffer {
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be ≥ 1, got ${capacity}`);
   const times = new Float64Array(capacity);
   const codes = new Uint8Array(capacity);
@@ -50,7 +50,7 @@ export function createRingBuffer(capacity: number, startAfter = 0, formatTimesta
     const extra = rare[slot];
     const record: LogRecord = {
       seq,
-      timestamp: extra?.timestamp ?? formatTimestamp!(times[slot]!),
+      timestamp: extra?.timestamp ?? formatTimestamp(times[slot]!),
       stream: streamOfCode(code),
       level: levelOfCode(code),
       message: messages[slot]!,
@@ -77,24 +77,25 @@ export function createRingBuffer(capacity: number, startAfter = 0, formatTimesta
     get lastSeq() {
       return lastSeq;
     },
-    append(record, micros) {
-      if (record.seq !== lastSeq + 1) throw new RangeError(`ring expects seq ${lastSeq + 1}, got ${record.seq}`);
-      const level = levelCode(record.level);
-      const stream = streamCode(record.stream);
-      if (level === undefined || stream === undefined) {
-        throw new RangeError(`ring: record ${record.seq} has level "${record.level}" / stream "${record.stream}"`);
+    append(cols) {
+      if (cols.firstSeq !== lastSeq + 1) throw new RangeError(`ring expects seq ${lastSeq + 1}, got ${cols.firstSeq}`);
+      const n = cols.end - cols.start;
+      if (cols.lastSeq !== cols.firstSeq + n - 1) throw new RangeError(`ring: rows with gaps in their seqs (${cols.firstSeq}…${cols.lastSeq})`);
+      const { micros, extras } = cols;
+      // only the last `capacity` rows of a larger batch would stay
+      for (let i = cols.end - Math.min(n, capacity), slot = (lastSeq + i - cols.start) % capacity; i < cols.end; i++, slot = slot + 1 === capacity ? 0 : slot + 1) {
+        codes[slot] = cols.codes[i]!;
+        messages[slot] = cols.messages[i]!;
+        const t = micros[i]!;
+        times[slot] = t === t ? t : 0;
+        const x = extras[i];
+        rare[slot] =
+          x === undefined && t === t
+            ? undefined
+            : { event: x?.event, data: x?.data, timestamp: t === t ? undefined : x!.timestamp };
       }
-      const slot = (record.seq - 1) % capacity;
-      codes[slot] = recordCode(stream, level, record.continued === true);
-      messages[slot] = record.message;
-      const keepTimestamp = micros === undefined || formatTimestamp === undefined;
-      times[slot] = keepTimestamp ? 0 : micros;
-      rare[slot] =
-        record.event !== undefined || record.data !== undefined || keepTimestamp
-          ? { event: record.event, data: record.data, timestamp: keepTimestamp ? record.timestamp : undefined }
-          : undefined;
-      lastSeq = record.seq;
-      if (size < capacity) size++;
+      lastSeq = cols.lastSeq;
+      size = Math.min(capacity, size + n);
     },
     tail(n) {
       const count = Math.min(Math.max(0, Math.floor(n)), size);

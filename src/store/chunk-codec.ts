@@ -14,9 +14,8 @@
 // columns rather than JSON text: formatting three numbers per record was the largest cost of writing a chunk.
 // Format 1 (still read) was a JSON header array [tsDelta, code, length, extras…] per record, a newline, then the
 // messages; its bodies start with "[".
-import {
-  CODE_CONTINUED, EVENT_NAMES, levelCode, levelOfCode, recordCode, streamCode, streamOfCode, type LogRecord,
-} from '../types.js';
+import { seqAt, type RecordColumns } from '../record-columns.js';
+import { CODE_CONTINUED, EVENT_NAMES, levelOfCode, streamOfCode, type LogRecord } from '../types.js';
 import { createTimestampCodec, type TimestampCodec } from './timestamps.js';
 
 // flag bits above the record code (see recordCode)
@@ -43,28 +42,10 @@ export interface EncodedChunk extends ChunkSummary {
   body: Buffer;
 }
 
-/** What a caller already knows of its records, so encoding need not work it out again. */
-export interface RecordHints {
-  /** parallel to the records: records[i].timestamp as µs since the epoch (NaN where unknown), so the strings are not re-read */
-  micros?: readonly number[];
-  /** the JSON text some records' data was parsed from: stored as it is instead of a new serialisation */
-  dataJson?: DataJsonHint;
-}
-
-/** JSON texts of records' data by seq: texts[k] is the data of the record with seq seqs[k]; seqs increase. */
-export interface DataJsonHint {
-  seqs: readonly number[];
-  texts: readonly string[];
-}
-
 export interface ChunkEncoder {
-  /** Encode records[from, to) (non-empty, seq strictly increasing). */
-  encode(records: readonly LogRecord[], from: number, to: number, hints?: RecordHints): EncodedChunk;
+  /** Encode rows [from, to) of columns (non-empty); `prevSeq`, if known, is the seq of the row before `from`. */
+  encode(cols: RecordColumns, from: number, to: number, prevSeq?: number): EncodedChunk;
 }
-
-// µs in this range format as a canonical 27-character timestamp (years 0000–9999), so microsToIso gives the string back.
-const MIN_CANONICAL_MICROS = -62_167_219_200_000_000;
-const MAX_CANONICAL_MICROS = 253_402_300_800_000_000;
 
 /** The first byte of a body: format 1's JSON header opens with "[". */
 const FORMAT_1_START = 0x5b;
@@ -126,43 +107,39 @@ export function createChunkEncoder(): ChunkEncoder {
     return scratch.subarray(0, at);
   };
 
-  // The records into the columns and the extras; `checkEach` tests every message for a lone surrogate (the slow
+  // The rows into the body's columns and extras; `checkEach` tests every message for a lone surrogate (the slow
   // path, taken only for a chunk whose joined messages have one) and moves such messages into the extras.
-  const encodeRange = (
-    records: readonly LogRecord[], from: number, to: number, hints: RecordHints, checkEach: boolean,
-  ): EncodedChunk => {
+  const encodeRange = (cols: RecordColumns, from: number, to: number, seqBefore: number, checkEach: boolean): EncodedChunk => {
     const count = to - from;
     ensureColumns(count);
-    const micros = hints.micros;
-    const jsonSeqs = hints.dataJson?.seqs ?? [];
-    let json = 0; // the next of jsonSeqs to match
+    const { micros, codes: rowCodes, messages: rowMessages, extras: rowExtras } = cols;
     // each extra as its JSON text, joined into one array at the end
     const extras: string[] = [];
     const messages: string[] = new Array(count);
     const levelCounts: ChunkSummary['levelCounts'] = [0, 0, 0, 0, 0];
     let streamMask = 0;
-    let prevSeq = records[from]!.seq - 1;
+    let prevSeq = seqBefore;
     let firstTs = 0;
     let prevTs = 0;
     for (let i = from, k = 0; i < to; i++, k++) {
-      const r = records[i]!;
-      const level = levelCode(r.level)!;
-      const stream = streamCode(r.stream)!;
-      let code = recordCode(stream, level, r.continued === true);
-      let ts = micros === undefined ? Number.NaN : micros[i]!;
-      if (!(ts >= MIN_CANONICAL_MICROS && ts < MAX_CANONICAL_MICROS && Number.isInteger(ts))) ts = codec.exactMicros(r.timestamp);
+      let code = rowCodes[i]!;
+      const x = rowExtras[i];
+      const seq = x?.seq ?? prevSeq + 1;
+      let ts = micros[i]!;
       if (ts !== ts) {
         code |= RAW_TIMESTAMP;
-        ts = codec.toMicros(r.timestamp);
+        ts = codec.toMicros(x!.timestamp!);
         if (ts !== ts) ts = i === from ? 0 : prevTs;
       }
       if (i === from) firstTs = prevTs = ts;
-      if (r.event !== undefined) code |= HAS_EVENT;
-      if (r.data !== undefined) code |= HAS_DATA;
-      if (r.seq !== prevSeq + 1) code |= SEQ_GAP;
+      if (x !== undefined) {
+        if (x.event !== undefined) code |= HAS_EVENT;
+        if (x.data !== undefined) code |= HAS_DATA;
+        if (seq !== prevSeq + 1) code |= SEQ_GAP;
+      }
       deltas[k] = ts - prevTs;
       codes[k] = code;
-      const message = r.message;
+      const message = rowMessages[i]!;
       if (checkEach && LONE_SURROGATE.test(message)) {
         lengths[k] = MESSAGE_IN_EXTRAS;
         extras.push(JSON.stringify(message));
@@ -172,26 +149,23 @@ export function createChunkEncoder(): ChunkEncoder {
         messages[k] = message;
       }
       if (code >= HAS_EVENT) {
-        if (code & HAS_EVENT) extras.push(EVENT_JSON.get(r.event!) ?? JSON.stringify(r.event));
-        if (code & HAS_DATA) {
-          while (json < jsonSeqs.length && jsonSeqs[json]! < r.seq) json++;
-          extras.push(jsonSeqs[json] === r.seq ? hints.dataJson!.texts[json]! : stringifyData(r.data!));
-        }
-        if (code & RAW_TIMESTAMP) extras.push(JSON.stringify(r.timestamp));
-        if (code & SEQ_GAP) extras.push(String(r.seq - prevSeq));
+        if (code & HAS_EVENT) extras.push(EVENT_JSON.get(x!.event!) ?? JSON.stringify(x!.event));
+        if (code & HAS_DATA) extras.push(x!.dataJson ?? stringifyData(x!.data!));
+        if (code & RAW_TIMESTAMP) extras.push(JSON.stringify(x!.timestamp));
+        if (code & SEQ_GAP) extras.push(String(seq - prevSeq));
       }
-      levelCounts[level]++;
-      streamMask |= 1 << stream;
+      levelCounts[(code >> 2) & 7]++;
+      streamMask |= 1 << (code & 3);
       prevTs = ts;
-      prevSeq = r.seq;
+      prevSeq = seq;
     }
     const tail = messages.join('');
     // UTF-8 would turn a lone surrogate into U+FFFD: such messages go into the extras, where JSON escapes them.
-    if (!checkEach && LONE_SURROGATE.test(tail)) return encodeRange(records, from, to, hints, true);
+    if (!checkEach && LONE_SURROGATE.test(tail)) return encodeRange(cols, from, to, seqBefore, true);
     let levelMask = 0;
     for (let l = 0; l < levelCounts.length; l++) if (levelCounts[l]! > 0) levelMask |= 1 << l;
     return {
-      firstSeq: records[from]!.seq,
+      firstSeq: rowExtras[from]?.seq ?? seqBefore + 1,
       lastSeq: prevSeq,
       firstTs,
       lastTs: prevTs,
@@ -204,8 +178,8 @@ export function createChunkEncoder(): ChunkEncoder {
   };
 
   return {
-    encode(records, from, to, hints = {}) {
-      return encodeRange(records, from, to, hints, false);
+    encode(cols, from, to, prevSeq = seqAt(cols, from) - 1) {
+      return encodeRange(cols, from, to, prevSeq, false);
     },
   };
 }

@@ -1,17 +1,17 @@
 // The store: runs, layers and records in one SQLite file, written in chunks, read with the unflushed lines merged in.
 import type { LogRecord, RunInfo } from '../types.js';
-import type { RecordHints } from './chunk-codec.js';
+import { recordColumns, type RecordColumns } from '../record-columns.js';
 import { startCheckpointer, type CheckpointMode } from './checkpointer.js';
 import { createLogReader } from './log-reader.js';
 import type { LogQuery } from './log-query.js';
 import { createLogWriter, type WriterStats } from './log-writer.js';
 import { createRunRepo, type ListRunsQuery } from './run-repo.js';
 import { openDatabase, readVersion } from './schema.js';
+import { createTimestampCodec } from './timestamps.js';
 
 export type { LogQuery } from './log-query.js';
 export type { ListRunsQuery } from './run-repo.js';
 export type { WriterStats } from './log-writer.js';
-export type { RecordHints } from './chunk-codec.js';
 export type { CheckpointMode } from './checkpointer.js';
 export { SCHEMA_VERSION, MIGRATIONS } from './schema.js';
 export {
@@ -76,9 +76,11 @@ export interface Store {
   deleteRunsOlderThan(cutoffIso: string): number;
   /**
    * Buffered: writes a chunk when batchRecords are pending, on the flush timer, or on flush(); seqs must increase.
-   * `hints` (optional) are what the caller already knows of the records: timestamps as µs, data as its JSON text.
+   * The rows are copied: the caller may reuse the columns.
    */
-  appendRecords(runId: string, records: LogRecord[], hints?: RecordHints): void;
+  appendColumns(runId: string, cols: RecordColumns): void;
+  /** appendColumns for record objects; all are checked first, and none is taken when one is wrong (RangeError) */
+  appendRecords(runId: string, records: readonly LogRecord[]): void;
   /** write what is pending now, in one transaction (all runs, or one) */
   flush(runId?: string): void;
   /** see LogQuery; total counts the records matching level/stream/grep, cursors ignored */
@@ -116,6 +118,7 @@ export function createStore(options: StoreOptions): Store {
       : undefined,
   });
   const reader = createLogReader(db, { writer, runPk: runs.runPk });
+  const timestamps = createTimestampCodec();
 
   return {
     insertRun: runs.insertRun,
@@ -131,7 +134,11 @@ export function createStore(options: StoreOptions): Store {
       writer.forget(deleted);
       return deleted.length;
     },
-    appendRecords: writer.append,
+    appendColumns: writer.append,
+    appendRecords(runId, records) {
+      if (records.length === 0) return;
+      writer.append(runId, recordColumns(records, timestamps.exactMicros, 0, `run ${runId}`));
+    },
     flush: writer.flush,
     readLogs: reader.readLogs,
     iterateLogs: reader.iterateLogs,

@@ -7,8 +7,9 @@
 // idleCloseMs without appends, or on an explicit flush. Readers merge held records with the table.
 import type Database from 'better-sqlite3';
 import { SupervisorError } from '../errors.js';
-import { levelCode, streamCode, type LogRecord } from '../types.js';
-import { createChunkEncoder, type DataJsonHint, type RecordHints } from './chunk-codec.js';
+import { appendColumns, columnRecords, createColumns, dropRows, rowCount, type RecordColumns } from '../record-columns.js';
+import type { LogRecord } from '../types.js';
+import { createChunkEncoder } from './chunk-codec.js';
 import { CODEC_PLAIN, createBodyPacker, type BodyPacker } from './chunk-compression.js';
 import { startChunkWriteThread, type ChunkRow, type ChunkWriteThread } from './chunk-write-thread.js';
 
@@ -67,8 +68,8 @@ export interface HeldRecords {
 }
 
 export interface LogWriter {
-  /** `hints`, if given, are what the caller already knows of the records (see RecordHints) */
-  append(runId: string, records: readonly LogRecord[], hints?: RecordHints): void;
+  /** copy in rows of columns; their first seq must be above the run's last */
+  append(runId: string, records: RecordColumns): void;
   /** write all held records now (one transaction; waits for the thread's) and close the open chunks */
   flush(runId?: string): void;
   /** the run's records not yet in a closed chunk, for readers to merge */
@@ -85,12 +86,11 @@ export interface LogWriter {
 interface RunBuffer {
   runId: string;
   runPk: number;
-  records: LogRecord[];
-  /** parallel to records: their timestamps in µs, NaN where the caller gave none */
-  micros: number[];
-  /** the JSON text of held records' data, where the caller gave it */
-  dataJson: { seqs: number[]; texts: string[] };
-  /** records[0, written) are in the table as the open chunk */
+  /** the records not yet in a closed chunk (the writer's own columns; indices below count from held.start) */
+  held: RecordColumns;
+  /** held as record objects, built for readers and kept until held changes */
+  heldRecords?: LogRecord[];
+  /** held[0, written) are in the table as the open chunk */
   written: number;
   /** times the open chunk has been written */
   writes: number;
@@ -99,29 +99,15 @@ interface RunBuffer {
   packer: BodyPacker;
 }
 
-// Take the caller's data texts for a batch starting at firstSeq (they must be of its records, in order).
-function addDataJson(buf: RunBuffer, hint: DataJsonHint, firstSeq: number): void {
-  const { seqs, texts } = hint;
-  if (seqs.length !== texts.length) return;
-  for (let k = 0; k < seqs.length; k++) {
-    const seq = seqs[k]!;
-    if (seq < firstSeq || seq > buf.lastSeq) continue; // not of this batch: ignored, the data is serialised instead
-    if (buf.dataJson.seqs.length > 0 && seq <= buf.dataJson.seqs[buf.dataJson.seqs.length - 1]!) continue;
-    buf.dataJson.seqs.push(seq);
-    buf.dataJson.texts.push(texts[k]!);
-  }
+// Drop the first `count` held records (written in closed chunks, or trimmed).
+function dropHeld(buf: RunBuffer, count: number): void {
+  dropRows(buf.held, count);
+  buf.heldRecords = undefined;
+  buf.written = 0;
+  buf.writes = 0;
 }
 
-// Forget the data texts of records no longer held.
-function dropDataJson(buf: RunBuffer): void {
-  const { seqs, texts } = buf.dataJson;
-  const first = buf.records.length > 0 ? buf.records[0]!.seq : Infinity;
-  let k = 0;
-  while (k < seqs.length && seqs[k]! < first) k++;
-  if (k > 0) buf.dataJson = { seqs: seqs.slice(k), texts: texts.slice(k) };
-}
-
-/** One write: per run, the full chunks (records[0, full)) and the open chunk's end (records[full, openEnd), -1 for none). */
+/** One write: per run, the full chunks (held[0, full)) and the open chunk's end (held[full, openEnd), -1 for none). */
 interface Write {
   plans: { buf: RunBuffer; full: number; openEnd: number; fresh: number }[];
   started: number;
@@ -179,9 +165,11 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
   );
   const selectLastSeq = db.prepare('SELECT max(last_seq) FROM chunks WHERE run_pk = ?').pluck();
 
-  // Encode records[from, to) of a buffer as one chunk row; returns how many of them are new to the table.
-  const encodeChunk = (buf: RunBuffer, from: number, to: number, rows: ChunkRow[]): number => {
-    const c = encoder.encode(buf.records, from, to, { micros: buf.micros, dataJson: buf.dataJson });
+  // Encode held rows [from, to) of a buffer as one chunk row (seqBefore: the seq of the row before); returns how many
+  // of them are new to the table, and the chunk's last seq.
+  const encodeChunk = (buf: RunBuffer, from: number, to: number, seqBefore: number, rows: ChunkRow[]): { fresh: number; lastSeq: number } => {
+    const { held } = buf;
+    const c = encoder.encode(held, held.start + from, held.start + to, seqBefore);
     const [debug, info, warning, error, critical] = c.levelCounts;
     const stored = buf.packer.pack(c.body);
     // a plain body is the encoder's scratch, reused by the next chunk: the row keeps a copy
@@ -193,7 +181,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     stats.chunksWritten++;
     stats.bodyBytes += c.body.length;
     stats.storedBytes += body.length;
-    return to - Math.max(from, from === 0 ? buf.written : 0);
+    return { fresh: to - Math.max(from, from === 0 ? buf.written : 0), lastSeq: c.lastSeq };
   };
 
   // The rows of one write over some runs (full chunks always, the open rest when `partial`) and what it will
@@ -205,14 +193,18 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     const plans = targets.map((buf) => {
       let full = 0;
       let fresh = 0;
-      while (buf.records.length - full >= batch) {
-        fresh += encodeChunk(buf, full, full + batch, rows);
+      const held = rowCount(buf.held);
+      let seq = buf.held.firstSeq - 1; // of the row before the next chunk
+      while (held - full >= batch) {
+        const chunk = encodeChunk(buf, full, full + batch, seq, rows);
+        fresh += chunk.fresh;
+        seq = chunk.lastSeq;
         full += batch;
       }
-      const rest = buf.records.length - full;
+      const rest = held - full;
       const writeRest = partial && rest > 0 && (full > 0 || rest > buf.written);
-      if (writeRest) fresh += encodeChunk(buf, full, buf.records.length, rows);
-      return { buf, full, openEnd: writeRest ? buf.records.length : -1, fresh };
+      if (writeRest) fresh += encodeChunk(buf, full, held, seq, rows).fresh;
+      return { buf, full, openEnd: writeRest ? held : -1, fresh };
     });
     return { rows, write: { plans, started, storedBytes: stats.storedBytes - storedBefore } };
   };
@@ -231,13 +223,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     for (const { buf, full, openEnd, fresh } of write.plans) {
       if (buffers.get(buf.runId) !== buf) continue; // forgotten (its run was deleted) while the write was in flight
       stats.recordsWritten += fresh;
-      if (full > 0) {
-        buf.records = buf.records.slice(full);
-        buf.micros = buf.micros.slice(full);
-        dropDataJson(buf);
-        buf.written = 0;
-        buf.writes = 0;
-      }
+      if (full > 0) dropHeld(buf, full);
       if (openEnd >= 0) {
         buf.written = openEnd - full;
         buf.writes++;
@@ -344,19 +330,15 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
   // Past maxHeldRecords, drop the oldest. The open chunk's written records go first and together: the
   // row keeps them, closed as it stands, so reads neither lose nor repeat them.
   const trim = (buf: RunBuffer) => {
-    const excess = buf.records.length - options.maxHeldRecords;
+    const excess = rowCount(buf.held) - options.maxHeldRecords;
     if (excess <= 0) return;
     const drop = Math.max(excess, buf.written);
     stats.recordsDropped += drop - buf.written;
-    buf.records = buf.records.slice(drop);
-    buf.micros = buf.micros.slice(drop);
-    dropDataJson(buf);
-    buf.written = 0;
-    buf.writes = 0;
+    dropHeld(buf, drop);
   };
 
   const release = (buf: RunBuffer) => {
-    if (buf.written === buf.records.length) buffers.delete(buf.runId);
+    if (buf.written === rowCount(buf.held)) buffers.delete(buf.runId);
   };
 
   const tick = () => {
@@ -364,12 +346,12 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     const now = options.now();
     // a write still in flight: the next tick writes what came since (what is dirty is known once it is settled)
     if (settleQuietly()) {
-      const dirty = [...buffers.values()].filter((buf) => buf.records.length > buf.written);
+      const dirty = [...buffers.values()].filter((buf) => rowCount(buf.held) > buf.written);
       if (dirty.length > 0) writeQuietly(dirty, true);
     }
     for (const buf of [...buffers.values()]) {
       const idle = now - buf.appendedAt >= options.idleCloseMs;
-      if (buf.writes >= options.maxChunkWrites || idle || buf.records.length === 0) release(buf);
+      if (buf.writes >= options.maxChunkWrites || idle || rowCount(buf.held) === 0) release(buf);
     }
     schedule();
   };
@@ -386,44 +368,29 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     if (runPk === undefined) throw new SupervisorError('RUN_NOT_FOUND', `no run ${runId} in the store: insert it first`);
     const lastSeq = (selectLastSeq.get(runPk) as number | null) ?? 0;
     const buf: RunBuffer = {
-      runId, runPk, records: [], micros: [], dataJson: { seqs: [], texts: [] }, written: 0, writes: 0, lastSeq, appendedAt: 0, packer: createBodyPacker(),
+      runId, runPk, held: createColumns(lastSeq + 1, batch), written: 0, writes: 0, lastSeq, appendedAt: 0, packer: createBodyPacker(),
     };
     buffers.set(runId, buf);
     return buf;
   };
 
   const writer: LogWriter = {
-    append(runId, records, hints = {}) {
+    append(runId, records) {
       if (closed) throw new Error('the store is closed');
-      if (records.length === 0) return;
+      if (rowCount(records) === 0) return;
       const buf = buffers.get(runId) ?? open(runId);
-      // Check the whole batch before taking any of it: a bad record must not poison a later flush.
-      let prev = buf.lastSeq;
-      for (const r of records) {
-        if (!(r.seq > prev) || !Number.isSafeInteger(r.seq)) {
-          throw new RangeError(`run ${runId}: seq ${r.seq} after ${prev}; seqs must be integers that only increase`);
-        }
-        if (levelCode(r.level) === undefined || streamCode(r.stream) === undefined) {
-          throw new RangeError(`run ${runId}: record ${r.seq} has level "${r.level}" / stream "${r.stream}"`);
-        }
-        prev = r.seq;
+      if (!(records.firstSeq > buf.lastSeq)) {
+        throw new RangeError(`run ${runId}: seq ${records.firstSeq} after ${buf.lastSeq}; seqs must be integers that only increase`);
       }
-      const { micros, dataJson } = hints;
-      if (buf.records.length === 0) {
-        buf.records = records.slice();
-        buf.micros = micros?.length === records.length ? micros.slice() : records.map(() => Number.NaN);
-      } else {
-        for (const r of records) buf.records.push(r);
-        if (micros?.length === records.length) for (const m of micros) buf.micros.push(m);
-        else for (let i = 0; i < records.length; i++) buf.micros.push(Number.NaN);
-      }
-      buf.lastSeq = prev;
-      if (dataJson !== undefined) addDataJson(buf, dataJson, records[0]!.seq);
+      appendColumns(buf.held, records);
+      buf.heldRecords = undefined;
+      buf.lastSeq = records.lastSeq;
       buf.appendedAt = options.now();
       // A write in flight on the thread holds off the next (these records wait for it, or for the timer); once a few
       // chunks' worth wait, capture waits for the thread instead, so memory stays bounded when SQLite falls behind.
       const due = (thread ? THREAD_WRITE_CHUNKS : 1) * batch;
-      if (buf.records.length >= due && (settleQuietly() || (buf.records.length >= AHEAD_CHUNKS * batch && waitQuietly()))) {
+      const held = rowCount(buf.held);
+      if (held >= due && (settleQuietly() || (held >= AHEAD_CHUNKS * batch && waitQuietly()))) {
         if (failures === 0) writeQuietly([buf], false);
         else trim(buf);
       }
@@ -442,8 +409,8 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
     },
     held(runId) {
       const buf = buffers.get(runId);
-      if (!buf || buf.records.length === 0) return undefined;
-      return { firstSeq: buf.records[0]!.seq, records: buf.records };
+      if (!buf || rowCount(buf.held) === 0) return undefined;
+      return { firstSeq: buf.held.firstSeq, records: (buf.heldRecords ??= columnRecords(buf.held)) };
     },
     lastSeq(runId) {
       return buffers.get(runId)?.lastSeq;

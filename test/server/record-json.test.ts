@@ -1,6 +1,7 @@
 // The wire JSON of records: the hand-built serializer must give exactly JSON.stringify's text, for records
 // as the engine builds them and as the store decodes them, whatever their strings hold.
 import { describe, expect, it } from 'vitest';
+import { recordColumns } from '../../src/record-columns.js';
 import { logsFrame, recordJson, recordsJson, recordsSse } from '../../src/server/record-json.js';
 import { createChunkEncoder, decodeChunk } from '../../src/store/chunk-codec.js';
 import { createTimestampCodec } from '../../src/store/timestamps.js';
@@ -53,7 +54,7 @@ describe('record JSON', () => {
 
   it('is JSON.stringify of records decoded from a stored chunk', () => {
     const codec = createTimestampCodec();
-    const encoded = createChunkEncoder().encode(tricky, 0, tricky.length);
+    const encoded = createChunkEncoder().encode(recordColumns(tricky, codec.exactMicros), 0, tricky.length);
     const decoded = decodeChunk(encoded.firstSeq, encoded.firstTs, Buffer.from(encoded.body), codec);
     expect(decoded).toHaveLength(tricky.length);
     for (const record of decoded) expect(recordJson(record)).toBe(JSON.stringify(record));

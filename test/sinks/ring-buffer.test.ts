@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { recordColumns } from '../../src/record-columns.js';
 import { createRingBuffer } from '../../src/sinks/ring-buffer.js';
+import { createTimestampCodec } from '../../src/store/timestamps.js';
 import type { LogRecord } from '../../src/types.js';
+
+const batch = (...records: LogRecord[]) => recordColumns(records, createTimestampCodec().exactMicros);
 
 const record = (seq: number): LogRecord => ({
   seq,
@@ -12,7 +16,7 @@ const record = (seq: number): LogRecord => ({
 
 const fill = (capacity: number, count: number) => {
   const ring = createRingBuffer(capacity);
-  for (let seq = 1; seq <= count; seq++) ring.append(record(seq));
+  for (let seq = 1; seq <= count; seq++) ring.append(batch(record(seq)));
   return ring;
 };
 
@@ -46,7 +50,9 @@ describe('ring buffer', () => {
 
   it('refuses a seq out of order rather than corrupt the window', () => {
     const ring = fill(3, 2);
-    expect(() => ring.append(record(5))).toThrow(/expects seq 3/);
+    expect(() => ring.append(batch(record(5)))).toThrow(/expects seq 3/);
+    expect(() => ring.append(batch(record(3), record(5)))).toThrow(/gaps/);
+    expect(ring.lastSeq).toBe(2);
     expect(() => createRingBuffer(0)).toThrow(RangeError);
   });
 });
@@ -57,9 +63,9 @@ describe('ring buffer resumed after a restart', () => {
     expect(ring.firstSeq).toBe(101);
     expect(ring.after(100)).toEqual([]);
     expect(ring.after(50)).toBeUndefined();
-    ring.append(record(101));
+    ring.append(batch(record(101)));
     expect(ring.tail(5).map((r) => r.seq)).toEqual([101]);
-    expect(() => ring.append(record(1))).toThrow(/expects seq 102/);
+    expect(() => ring.append(batch(record(1)))).toThrow(/expects seq 102/);
   });
 });
 
@@ -74,10 +80,17 @@ describe('ring buffer columns', () => {
       { seq: 4, timestamp: 'kept as given', stream: 'stdout', level: 'WARNING', message: 'no µs came with it', data: {} },
       { seq: 5, timestamp: 't14', stream: 'stdout', level: 'INFO', message: 'wraps over seq 1' },
     ];
-    records.forEach((r, i) => ring.append(r, i === 3 ? undefined : 10 + i));
+    // µs for the timestamps the formatter gives back; NaN (the string kept) for the one it cannot
+    ring.append(recordColumns(records, (ts) => (ts.startsWith('t') ? Number(ts.slice(1)) : Number.NaN)));
     expect(ring.tail(4)).toStrictEqual(records.slice(1));
     expect(Object.keys(ring.tail(1)[0]!)).toEqual(['seq', 'timestamp', 'stream', 'level', 'message']);
     expect(Object.keys(ring.after(2, 1)![0]!)).toEqual(['seq', 'timestamp', 'stream', 'level', 'message', 'event', 'data']);
-    expect(() => ring.append({ ...records[4]!, seq: 6, level: 'LOUD' as never })).toThrow(/level "LOUD"/);
+  });
+
+  it('takes a batch larger than itself, keeping its last records', () => {
+    const ring = createRingBuffer(4);
+    ring.append(batch(...Array.from({ length: 10 }, (_, i) => record(i + 1))));
+    expect(ring.size).toBe(4);
+    expect(ring.tail(10)).toStrictEqual([7, 8, 9, 10].map(record));
   });
 });

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createChunkEncoder, decodeChunk } from '../../src/store/chunk-codec.js';
 import { createTimestampCodec, isoToMicros } from '../../src/store/timestamps.js';
 import type { LogRecord } from '../../src/types.js';
-import { encodeFormat1Body, makeRecords } from './helpers.js';
+import { columnsOf, encodeFormat1Body, makeRecords } from './helpers.js';
 
 const roundTrip = (records: LogRecord[]) => {
-  const chunk = createChunkEncoder().encode(records, 0, records.length);
+  const chunk = createChunkEncoder().encode(columnsOf(records), 0, records.length);
   return { chunk, decoded: decodeChunk(chunk.firstSeq, chunk.firstTs, Buffer.from(chunk.body), createTimestampCodec()) };
 };
 
@@ -27,14 +27,17 @@ describe('chunk codec', () => {
     expect(roundTrip(records).decoded).toStrictEqual(records);
   });
 
-  it('gives the same bytes when the caller passes the timestamps as µs (NaN where it has none)', () => {
+  it('encodes any rows of columns: a chunk from the middle starts at its own seq and time', () => {
     const records = makeRecords(300);
-    records[7]!.timestamp = '2025-10-31T12:00:00.123Z'; // not canonical: kept as its string either way
-    const micros = records.map((r, i) => (i === 7 || i === 20 ? Number.NaN : isoToMicros(r.timestamp)));
-    const plain = Buffer.from(createChunkEncoder().encode(records, 0, records.length).body);
-    const chunk = createChunkEncoder().encode(records, 0, records.length, { micros });
-    expect(Buffer.from(chunk.body).equals(plain)).toBe(true);
-    expect(decodeChunk(chunk.firstSeq, chunk.firstTs, Buffer.from(chunk.body), createTimestampCodec())).toStrictEqual(records);
+    const gappy = records.map((r, i) => (i >= 200 ? { ...r, seq: r.seq + 1000 } : r));
+    const cols = columnsOf(gappy);
+    const codec = createTimestampCodec();
+    for (const [from, to] of [[0, 100], [100, 250], [250, 300]] as const) {
+      const chunk = createChunkEncoder().encode(cols, from, to);
+      expect(chunk.firstSeq).toBe(gappy[from]!.seq);
+      expect(chunk.lastSeq).toBe(gappy[to - 1]!.seq);
+      expect(decodeChunk(chunk.firstSeq, chunk.firstTs, Buffer.from(chunk.body), codec)).toStrictEqual(gappy.slice(from, to));
+    }
   });
 
   it("stores data as the JSON text the caller says it was parsed from, so it reads back as the line had it", () => {
@@ -45,7 +48,9 @@ describe('chunk codec', () => {
         event: 'layer_start', data: JSON.parse(source) as Record<string, unknown> },
       { seq: 2, timestamp: '2025-10-31T12:00:00.000002Z', stream: 'stdout', level: 'INFO', message: 'no hint', data: { k: [1, 2] } },
     ];
-    const chunk = createChunkEncoder().encode(records, 0, 2, { dataJson: { seqs: [1], texts: [source] } });
+    const cols = columnsOf(records);
+    cols.extras[0]!.dataJson = source;
+    const chunk = createChunkEncoder().encode(cols, 0, 2);
     expect(Buffer.from(chunk.body).includes(source)).toBe(true);
     const decoded = decodeChunk(chunk.firstSeq, chunk.firstTs, Buffer.from(chunk.body), createTimestampCodec());
     expect(decoded).toStrictEqual(records);
@@ -108,11 +113,11 @@ describe('chunk codec', () => {
 
   it('writes format 2: numbers in binary columns, JSON only for records with extras', () => {
     const plain = makeRecords(100).map(({ seq, timestamp, stream, level, message }): LogRecord => ({ seq, timestamp, stream, level, message }));
-    const chunk = createChunkEncoder().encode(plain, 0, plain.length);
+    const chunk = createChunkEncoder().encode(columnsOf(plain), 0, plain.length);
     const messageBytes = plain.reduce((sum, r) => sum + Buffer.byteLength(r.message), 0);
     expect(chunk.body[0]).toBe(2);
     expect(chunk.body.length).toBe(16 + 14 * plain.length + messageBytes); // preamble, columns, messages: no extras
-    const withExtras = createChunkEncoder().encode(makeRecords(100), 0, 100).body;
+    const withExtras = createChunkEncoder().encode(columnsOf(makeRecords(100)), 0, 100).body;
     expect(withExtras.readUInt32LE(8)).toBeGreaterThan(0);
   });
 
@@ -140,7 +145,7 @@ describe('chunk codec', () => {
     const big = makeRecords(3).map((r) => ({ ...r, message: 'é'.repeat(600_000) }));
     const small = makeRecords(3, 4);
     for (const records of [small, big, small]) {
-      const c = encoder.encode(records, 0, records.length);
+      const c = encoder.encode(columnsOf(records), 0, records.length);
       expect(decodeChunk(c.firstSeq, c.firstTs, Buffer.from(c.body), codec)).toStrictEqual(records);
     }
   });

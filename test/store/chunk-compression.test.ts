@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createChunkEncoder } from '../../src/store/chunk-codec.js';
 import { CODEC_BROTLI, CODEC_PLAIN, createBodyPacker, unpackBody } from '../../src/store/chunk-compression.js';
 import { MIGRATIONS, migrate } from '../../src/store/schema.js';
-import { encodeFormat1Body, makeRecords, makeRun, openStore, referenceQuery, tempDir } from './helpers.js';
+import { columnsOf, encodeFormat1Body, makeRecords, makeRun, openStore, referenceQuery, tempDir } from './helpers.js';
 
 const logText = (lines: number, from = 0) =>
   Buffer.from(
@@ -74,7 +74,7 @@ describe('the store with compressed chunks', () => {
     ).run(run.run_id, run.module, run.status, run.created_at, run.total_lines);
     const runPk = db.prepare('SELECT run_pk FROM runs').pluck().get();
     // The summary columns from today's encoder; the body as schema-2 files hold it (format 1).
-    const chunk = createChunkEncoder().encode(records, 0, records.length);
+    const chunk = createChunkEncoder().encode(columnsOf(records), 0, records.length);
     const { body } = encodeFormat1Body(records);
     db.prepare(
       `INSERT INTO chunks (run_pk, first_seq, last_seq, first_ts, last_ts, count, level_mask, stream_mask,

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import { createStore, type Store, type StoreOptions } from '../../src/store/index.js';
 import type { LogQuery } from '../../src/store/log-query.js';
-import { isoToMicros, microsToIso } from '../../src/store/timestamps.js';
+import { recordColumns, type RecordColumns } from '../../src/record-columns.js';
+import { createTimestampCodec, isoToMicros, microsToIso } from '../../src/store/timestamps.js';
 import { LEVELS, STREAMS, emptyCounts, type Level, type LogRecord, type RunInfo, type Stream } from '../../src/types.js';
 
 const dirs: string[] = [];
@@ -15,6 +16,11 @@ afterEach(() => {
   for (const store of stores.splice(0)) store.close();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** Records as columns, as the store takes them (timestamps as µs where that gives them back, the string kept otherwise). */
+export function columnsOf(records: readonly LogRecord[]): RecordColumns {
+  return recordColumns(records, createTimestampCodec().exactMicros);
+}
 
 /** A fresh directory, removed after the test. */
 export function tempDir(): string {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { makeRecords, makeRun, openStore } from './helpers.js';
+import { columnsOf, makeRecords, makeRun, openStore } from './helpers.js';
 
 const chunkRows = (path: string) => {
   const db = new Database(path, { readonly: true });
@@ -161,17 +161,20 @@ describe('close', () => {
 });
 
 describe("data given as the JSON text it was parsed from", () => {
-  it('is stored as that text across chunk boundaries and partial writes; texts for other seqs are ignored', () => {
+  it('is stored as that text across chunk boundaries and partial writes', () => {
     const store = openStore({ batchRecords: 10 });
     store.insertRun(makeRun('r1'));
     // -0 is what JSON.stringify would lose: each record that reads back -0 was stored from its text
     const records = makeRecords(35).map((r) => ({ ...r, data: { z: -0, seq: r.seq } }));
     const textOf = (seq: number) => `{"z": -0, "seq": ${seq}}`;
     for (let from = 0; from < records.length; from += 7) {
-      const batch = records.slice(from, from + 7);
-      // every other record gets its text, plus one seq outside the batch that must not be taken
-      const seqs = batch.filter((r) => r.seq % 2 === 1).map((r) => r.seq);
-      store.appendRecords('r1', batch, { dataJson: { seqs: [...seqs, 1000], texts: [...seqs.map(textOf), '{"wrong": true}'] } });
+      const cols = columnsOf(records.slice(from, from + 7));
+      // every other record comes with its text
+      for (let row = cols.start; row < cols.end; row++) {
+        const seq = cols.firstSeq + row - cols.start;
+        if (seq % 2 === 1) cols.extras[row]!.dataJson = textOf(seq);
+      }
+      store.appendColumns('r1', cols);
       if (from === 14) store.flush('r1'); // a partial chunk written, then rewritten as it grows
     }
     store.flush();
