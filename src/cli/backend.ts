@@ -19,7 +19,8 @@ export interface RunQuery {
 }
 
 export interface LiveHandlers {
-  onRecords(records: LogRecord[]): void;
+  /** omitted when the caller does not want the records (run --quiet): then none are built for it */
+  onRecords?(records: LogRecord[]): void;
   onLayer?(layer: Layer): void;
 }
 

@@ -106,7 +106,7 @@ function followOverWebSocket(
             const fresh = (frame.records as LogRecord[]).filter((r) => r.seq > last);
             if (fresh.length > 0) {
               last = fresh[fresh.length - 1]!.seq;
-              handlers.onRecords(fresh);
+              handlers.onRecords?.(fresh);
             }
             break;
           }

@@ -68,8 +68,10 @@ export function createEmbeddedBackend(config: Config): Backend & { manager(): Ru
 
   const followInProcess = (runId: string, after: number, handlers: LiveHandlers) => {
     const run = getManager().active(runId)!;
-    const backlog = run.ring.after(after) ?? openStore().readLogs(runId, { after, limit: Number.MAX_SAFE_INTEGER }).logs;
-    if (backlog.length > 0) handlers.onRecords(backlog);
+    if (handlers.onRecords) {
+      const backlog = run.ring.after(after) ?? openStore().readLogs(runId, { after, limit: Number.MAX_SAFE_INTEGER }).logs;
+      if (backlog.length > 0) handlers.onRecords(backlog);
+    }
     for (const layer of run.info.layers) handlers.onLayer?.(layer);
     return new Promise<RunInfo>((resolve) => {
       const unsubscribe = hub.subscribeRun(runId, {
@@ -94,14 +96,14 @@ export function createEmbeddedBackend(config: Config): Backend & { manager(): Ru
     for (;;) {
       const run = db.getRun(runId);
       if (!run) throw new SupervisorError('RUN_NOT_FOUND', `no run ${runId}`);
-      let page;
-      do {
-        page = db.readLogs(runId, { after: cursor, limit: 5000 });
+      while (handlers.onRecords) {
+        const page = db.readLogs(runId, { after: cursor, limit: 5000 });
         if (page.logs.length > 0) {
           handlers.onRecords(page.logs);
           cursor = page.logs[page.logs.length - 1]!.seq;
         }
-      } while (page.logs.length === 5000);
+        if (page.logs.length < 5000) break;
+      }
       for (const layer of run.layers) {
         const key = `${layer.status}|${layer.finished_at}`;
         if (layerState.get(layer.layer) !== key) {

@@ -160,6 +160,9 @@ describe('supervisor run (embedded)', () => {
       .split('\n');
     const result = await box.cli(['run', 'flood', '--quiet', '--', '--lines', '6000', '--noisy', '1']);
     expect(result.code).toBe(0);
+    // --quiet: not a record printed, only the summary (on stderr)
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/succeeded \(exit 0\) in .* · 6000 lines/);
     const stored = ndjson((await box.cli(['logs', 'latest:flood', '-n', '6000', '--json'])).stdout);
     expect(stored.map((r) => r.seq)).toEqual(printedLines.map((_, i) => i + 1));
     // text lines are stored as printed; JSON event lines become events with the line's fields as data

@@ -55,13 +55,13 @@ export async function runCommand(ctx: CommandContext, module: string, args: stri
   process.on('SIGTERM', onSignal);
 
   const printRecords = (records: LogRecord[]) => {
-    if (options.quiet) return;
     let text = '';
     for (const record of records) text += (options.json ? JSON.stringify(record) : formatRecord(record, ctx.out)) + '\n';
     ctx.io.stdout.write(text);
   };
   try {
-    const final = await backend.follow(run.run_id, 0, { onRecords: printRecords });
+    // --quiet takes no records at all, so none are built for it
+    const final = await backend.follow(run.run_id, 0, { onRecords: options.quiet ? undefined : printRecords });
     if (!options.json) printSummary(ctx, final);
     return exitCodeFor(final);
   } finally {
