@@ -52,19 +52,10 @@ const GLOG_LEVEL: Record<string, Level> = { I: 'INFO', W: 'WARNING', E: 'ERROR',
 // Exact-case lookup first: most prefixes are already upper case, and toUpperCase allocates.
 const wordLevel = (word: string) => LEVEL_SYNONYMS.get(word) ?? LEVEL_SYNONYMS.get(word.toUpperCase());
 
-// The commonest prefixes, checked with startsWith before any regex (most captured lines are these).
-const COMMON: readonly (readonly [string, Level])[] = [
-  ['INFO:', 'INFO'],
-  ['WARNING:', 'WARNING'],
-  ['ERROR:', 'ERROR'],
-  ['DEBUG:', 'DEBUG'],
-  ['WARN:', 'WARNING'],
-  ['CRITICAL:', 'CRITICAL'],
-];
-
 /** The level a plain-text line announces, or undefined when it has no recognised prefix. */
 export function detectTextLevel(text: string): Level | undefined {
-  for (let i = 0; i < COMMON.length; i++) if (text.startsWith(COMMON[i]![0])) return COMMON[i]![1];
+  const common = commonPrefixLevel(text);
+  if (common) return common;
   let pos = 0;
   while (pos < text.length && isSpace(text.charCodeAt(pos))) pos++;
   if (pos === text.length) return undefined;
@@ -119,6 +110,18 @@ function levelAt(text: string, pos: number, afterTimestamp: boolean): Level | un
   LOGRUS.lastIndex = pos;
   const logrus = LOGRUS.exec(text);
   return logrus ? LOGRUS_LEVEL[logrus[1]!] : undefined;
+}
+
+// The commonest prefixes (most captured lines have one), told apart by their first letter before any regex.
+function commonPrefixLevel(text: string): Level | undefined {
+  switch (text.charCodeAt(0)) {
+    case 73 /* I */: return text.startsWith('INFO:') ? 'INFO' : undefined;
+    case 87 /* W */: return text.startsWith('WARNING:') || text.startsWith('WARN:') ? 'WARNING' : undefined;
+    case 69 /* E */: return text.startsWith('ERROR:') ? 'ERROR' : undefined;
+    case 68 /* D */: return text.startsWith('DEBUG:') ? 'DEBUG' : undefined;
+    case 67 /* C */: return text.startsWith('CRITICAL:') ? 'CRITICAL' : undefined;
+    default: return undefined;
+  }
 }
 
 function isSpace(code: number): boolean {

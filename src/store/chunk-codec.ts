@@ -115,7 +115,8 @@ export function createChunkEncoder(): ChunkEncoder {
     const { micros, codes: rowCodes, messages: rowMessages, extras: rowExtras } = cols;
     // each extra as its JSON text, joined into one array at the end
     const extras: string[] = [];
-    const messages: string[] = new Array(count);
+    // the messages as they go into the tail: kept apart only on the slow path (the fast one joins the column's slice)
+    const messages: string[] | undefined = checkEach ? new Array<string>(count) : undefined;
     const levelCounts: ChunkSummary['levelCounts'] = [0, 0, 0, 0, 0];
     let streamMask = 0;
     let prevSeq = seqBefore;
@@ -140,13 +141,13 @@ export function createChunkEncoder(): ChunkEncoder {
       deltas[k] = ts - prevTs;
       codes[k] = code;
       const message = rowMessages[i]!;
-      if (checkEach && LONE_SURROGATE.test(message)) {
+      if (messages && LONE_SURROGATE.test(message)) {
         lengths[k] = MESSAGE_IN_EXTRAS;
         extras.push(JSON.stringify(message));
         messages[k] = '';
       } else {
         lengths[k] = message.length;
-        messages[k] = message;
+        if (messages) messages[k] = message;
       }
       if (code >= HAS_EVENT) {
         if (code & HAS_EVENT) extras.push(EVENT_JSON.get(x!.event!) ?? JSON.stringify(x!.event));
@@ -159,7 +160,7 @@ export function createChunkEncoder(): ChunkEncoder {
       prevTs = ts;
       prevSeq = seq;
     }
-    const tail = messages.join('');
+    const tail = (messages ?? rowMessages.slice(from, to)).join('');
     // UTF-8 would turn a lone surrogate into U+FFFD: such messages go into the extras, where JSON escapes them.
     if (!checkEach && LONE_SURROGATE.test(tail)) return encodeRange(cols, from, to, seqBefore, true);
     let levelMask = 0;
