@@ -76,19 +76,13 @@ export function createChunkEncoder(): ChunkEncoder {
     codes = new Uint16Array(capacity);
   };
 
-  // Preamble, columns, extras and tail into the scratch buffer. ASCII text (the usual) is copied as latin1, which
-  // is byte-identical for it and several times faster than the UTF-8 encoder.
+  // Preamble, columns, extras and tail into the scratch buffer. The text is written as UTF-8 straight away, into room
+  // for the most it can take (3 bytes per UTF-16 unit): counting its bytes first cost more than writing it.
   const toBytes = (count: number, extras: string, tail: string): Buffer => {
-    const extrasBytes = extras === '' ? 0 : Buffer.byteLength(extras, 'utf8');
-    const tailBytes = Buffer.byteLength(tail, 'utf8');
     const columnsEnd = PREAMBLE_BYTES + count * COLUMN_BYTES;
-    const need = columnsEnd + extrasBytes + tailBytes;
+    const most = columnsEnd + 3 * (extras.length + tail.length);
     if (scratch.length > 4 * SCRATCH_BYTES) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES); // let a giant one go
-    if (need > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(need, scratch.length * 2));
-    scratch.writeUInt32LE(FORMAT_2, 0); // the format byte, then three zero bytes
-    scratch.writeUInt32LE(count, 4);
-    scratch.writeUInt32LE(extrasBytes, 8);
-    scratch.writeUInt32LE(0, 12);
+    if (most > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(most, scratch.length * 2));
     let at = PREAMBLE_BYTES;
     if (LITTLE_ENDIAN) {
       scratch.set(new Uint8Array(deltas.buffer, 0, count * 8), at);
@@ -101,9 +95,14 @@ export function createChunkEncoder(): ChunkEncoder {
         scratch.writeUInt16LE(codes[k]!, at + count * 12 + k * 2);
       }
     }
-    at += count * COLUMN_BYTES;
-    if (extrasBytes > 0) at += scratch.write(extras, at, 'utf8');
-    at += scratch.write(tail, at, tailBytes === tail.length ? 'latin1' : 'utf8');
+    at = columnsEnd;
+    const extrasBytes = extras === '' ? 0 : scratch.write(extras, at, 'utf8');
+    at += extrasBytes;
+    at += scratch.write(tail, at, 'utf8');
+    scratch.writeUInt32LE(FORMAT_2, 0); // the format byte, then three zero bytes
+    scratch.writeUInt32LE(count, 4);
+    scratch.writeUInt32LE(extrasBytes, 8);
+    scratch.writeUInt32LE(0, 12);
     return scratch.subarray(0, at);
   };
 

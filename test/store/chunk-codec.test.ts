@@ -139,6 +139,16 @@ describe('chunk codec', () => {
     expect(() => decodeChunk(1, 0, body, createTimestampCodec())).toThrow(/unknown format \(first byte 9\).*newer supervisor/);
   });
 
+  it('has room for text of 3-byte characters only, and for 4-byte ones, whatever the buffer held before', () => {
+    const encoder = createChunkEncoder();
+    const codec = createTimestampCodec();
+    for (const text of ['日'.repeat(200_000), '🚀'.repeat(150_000), 'ascii '.repeat(50_000), '日本'.repeat(10)]) {
+      const records = makeRecords(4).map((r, i) => ({ ...r, message: i % 2 ? text : `${text}${i}` }));
+      const c = encoder.encode(columnsOf(records), 0, records.length);
+      expect(decodeChunk(c.firstSeq, c.firstTs, Buffer.from(c.body), codec)).toStrictEqual(records);
+    }
+  });
+
   it('reuses its buffer safely across chunks of very different sizes', () => {
     const encoder = createChunkEncoder();
     const codec = createTimestampCodec();
