@@ -1,5 +1,5 @@
 // The parser: line → record, pure; imports nothing of ours but types.
-export { parseLine } from './parse-line.js';
+export { parseLine, plainLineLevel } from './parse-line.js';
 export { normalizeLevel, levelRank, defaultLevelFor, LEVEL_SYNONYMS } from './levels.js';
 export { stripAnsi } from './strip-ansi.js';
 export { detectTextLevel } from './text-prefix.js';

@@ -1,5 +1,5 @@
 // One run's state: lines become records (seq, time, level) and fan out to ring, store and hub in batches.
-import { parseLine } from '../parse/index.js';
+import { parseLine, plainLineLevel } from '../parse/index.js';
 import { clearColumns, createColumns, pushRow } from '../record-columns.js';
 import type { RingBuffer } from '../sinks/ring-buffer.js';
 import { createRingBuffer } from '../sinks/ring-buffer.js';
@@ -9,6 +9,7 @@ import {
   FINAL_STATUSES,
   LEVELS,
   levelCode,
+  type Level,
   recordCode,
   streamCode,
   type Layer,
@@ -100,26 +101,29 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     }
   };
 
-  const add = (stream: Stream, parsed: ParsedLine, continued: boolean) => {
+  // One line into the batch: its level and message, and the parse result when it has more (an event, data).
+  const add = (stream: Stream, level: Level, message: string, parsed: ParsedLine | undefined, continued: boolean) => {
     const streamNo = streamCode(stream)!;
     // A continued piece of a long line keeps the level its first piece had.
-    const level = continued && lastLevel[streamNo]! >= 0 ? lastLevel[streamNo]! : levelCode(parsed.level)!;
-    lastLevel[streamNo] = level;
-    levelCounts[level]++;
+    const code = continued && lastLevel[streamNo]! >= 0 ? lastLevel[streamNo]! : levelCode(level)!;
+    lastLevel[streamNo] = code;
+    levelCounts[code]++;
     // Lines of one chunk were read at one moment: one clock read per batch, then 1 µs apart.
     const micros = batch.end === 0 ? clock.next() : clock.nextTie();
     seq++;
+    const event = parsed?.event;
+    const data = parsed?.data;
     pushRow(
       batch,
       micros,
-      recordCode(streamNo, level, continued),
-      parsed.message,
-      parsed.event !== undefined || parsed.data !== undefined
-        ? { event: parsed.event, data: parsed.data, dataJson: parsed.data !== undefined ? parsed.dataJson : undefined }
+      recordCode(streamNo, code, continued),
+      message,
+      event !== undefined || data !== undefined
+        ? { event, data, dataJson: data !== undefined ? parsed!.dataJson : undefined }
         : undefined,
     );
-    if (parsed.event !== undefined && !continued) {
-      const layer = tracker.apply(parsed.event, parsed.data ?? {}, format(micros), monoNow());
+    if (event !== undefined && !continued) {
+      const layer = tracker.apply(event, data ?? {}, format(micros), monoNow());
       if (layer && !changedLayers.includes(layer)) changedLayers.push(layer);
     }
   };
@@ -128,10 +132,16 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     info,
     ring,
     ingestLine(stream, text, continued, noEscapes = false) {
-      add(stream, parseLine(text, stream, noEscapes), continued);
+      // most lines are plain text kept whole: they need no parse result of their own
+      const plain = plainLineLevel(text, stream, noEscapes);
+      if (plain !== undefined) add(stream, plain, text, undefined, continued);
+      else {
+        const parsed = parseLine(text, stream, noEscapes);
+        add(stream, parsed.level, parsed.message, parsed, continued);
+      }
     },
     ingestParsed(stream, parsed) {
-      add(stream, parsed, false);
+      add(stream, parsed.level, parsed.message, parsed, false);
     },
     commit() {
       if (batch.end === 0) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, parseLine, stripAnsi } from '../../src/parse/index.js';
+import { MAX_JSON_DEPTH, parseLine, plainLineLevel, stripAnsi } from '../../src/parse/index.js';
 import { EVENT_NAMES, LEVELS, STREAMS, type ParsedLine } from '../../src/types.js';
 
 // mulberry32: a small seeded PRNG, so a failing input reproduces from its seed.
@@ -94,6 +94,24 @@ describe('parseLine never throws', () => {
     // the generator really reaches both JSON paths
     expect(objects).toBeGreaterThan(1000);
     expect(events).toBeGreaterThan(500);
+  });
+
+  it('takes a line as plain text by the fast path only when the full parse would (seed 11)', () => {
+    const random = createRandom(11);
+    let taken = 0;
+    for (let i = 0; i < 6000; i++) {
+      // lines without terminal codes, as the splitter vouches for with noEscapes
+      const line = (i % 3 ? randomLine(random) : randomObjectLine(random)).replace(/[\x1b\x9b]/g, '');
+      for (const stream of STREAMS) {
+        const level = plainLineLevel(line, stream, true);
+        if (level === undefined) continue;
+        taken++;
+        // the full parse, made to look for codes, keeps the same line whole at the same level
+        expect(parseLine(line, stream, false)).toEqual({ level, message: line });
+      }
+      expect(plainLineLevel(line, 'stdout', false)).toBeUndefined();
+    }
+    expect(taken).toBeGreaterThan(5000);
   });
 
   it('survives absurd nesting: parsed when shallow enough to serialize, plain text beyond', () => {
