@@ -88,7 +88,8 @@ interface RunBuffer {
   runPk: number;
   /** the records not yet in a closed chunk (the writer's own columns; indices below count from held.start) */
   held: RecordColumns;
-  /** held as record objects, built for readers and kept until held changes */
+  /** held as record objects: built at a reader's first call, then kept in step with held (many readers in a row,
+   * such as clients joining a busy run, would otherwise each rebuild them all) */
   heldRecords?: LogRecord[];
   /** held[0, written) are in the table as the open chunk */
   written: number;
@@ -102,7 +103,7 @@ interface RunBuffer {
 // Drop the first `count` held records (written in closed chunks, or trimmed).
 function dropHeld(buf: RunBuffer, count: number): void {
   dropRows(buf.held, count);
-  buf.heldRecords = undefined;
+  buf.heldRecords = buf.heldRecords?.slice(count);
   buf.written = 0;
   buf.writes = 0;
 }
@@ -383,7 +384,7 @@ export function createLogWriter(db: Database.Database, options: LogWriterOptions
         throw new RangeError(`run ${runId}: seq ${records.firstSeq} after ${buf.lastSeq}; seqs must be integers that only increase`);
       }
       appendColumns(buf.held, records);
-      buf.heldRecords = undefined;
+      if (buf.heldRecords) for (const record of columnRecords(records)) buf.heldRecords.push(record);
       buf.lastSeq = records.lastSeq;
       buf.appendedAt = options.now();
       // A write in flight on the thread holds off the next (these records wait for it, or for the timer); once a few

@@ -82,6 +82,24 @@ describe('the flush timer and the open chunk', () => {
     expect(store.lastSeq('r1')).toBe(14);
   });
 
+  it('reads between appends and writes see every record once, the held ones kept in step', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const store = openStore({ batchRecords: 10, flushIntervalMs: 50 });
+    store.insertRun(makeRun('r1'));
+    const records = makeRecords(95);
+    // appends of 7 with a read after each (the first read builds the held records, later ones extend them),
+    // chunks written as they fill and on the timer, with a gap in the seqs half way
+    const gappy = records.map((r, i) => (i >= 50 ? { ...r, seq: r.seq + 100 } : r));
+    for (let from = 0; from < gappy.length; from += 7) {
+      store.appendRecords('r1', gappy.slice(from, from + 7));
+      if (from % 21 === 14) vi.advanceTimersByTime(50);
+      const upTo = gappy.slice(0, from + 7);
+      expect(store.readLogs('r1', { limit: 1000 }).logs).toStrictEqual(upTo);
+      expect(store.readLogs('r1', { tail: 12 }).logs).toStrictEqual(upTo.slice(-12));
+      expect([...store.iterateLogs('r1', { after: 40 })]).toStrictEqual(upTo.filter((r) => r.seq > 40));
+    }
+  });
+
   it('does not rewrite an open chunk that has nothing new', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const store = openStore({ batchRecords: 10, flushIntervalMs: 50 });
