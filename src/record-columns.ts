@@ -111,6 +111,8 @@ export function clearColumns(cols: RecordColumns, firstSeq: number): void {
 /** The seq of row `row` (start ≤ row; a row at end or past it counts on from the last). */
 export function seqAt(cols: RecordColumns, row: number): number {
   if (row >= cols.end) return cols.lastSeq + 1 + (row - cols.end);
+  // seqs only increase, so spanning exactly as many as there are rows means no gap: no need to count
+  if (cols.lastSeq - cols.firstSeq === cols.end - cols.start - 1) return cols.firstSeq + (row - cols.start);
   let seq = cols.firstSeq - 1;
   for (let i = cols.start; i <= row; i++) seq = cols.extras[i]?.seq ?? seq + 1;
   return seq;
