@@ -130,19 +130,20 @@ export function columnRecords(cols: RecordColumns, from = cols.start, to = cols.
     const extras = cols.extras[i];
     seq = extras?.seq ?? seq + 1;
     const micros = cols.micros[i]!;
-    const record: LogRecord = {
-      seq,
-      timestamp: micros === micros ? formatMicros(micros) : extras!.timestamp!,
-      stream: streamOfCode(code),
-      level: levelOfCode(code),
-      message: cols.messages[i]!,
-    };
-    if (extras?.event !== undefined) record.event = extras.event;
-    if (extras?.data !== undefined) record.data = extras.data;
-    if (code & CODE_CONTINUED) record.continued = true;
-    out[i - from] = record;
+    out[i - from] = makeRecord(seq, micros === micros ? formatMicros(micros) : extras!.timestamp!, code, cols.messages[i]!, extras);
   }
   return out;
+}
+
+/** A record from a row's parts (the ring builds its records with it too). */
+export function makeRecord(
+  seq: number, timestamp: string, code: number, message: string, extras: Pick<RecordExtras, 'event' | 'data'> | undefined,
+): LogRecord {
+  const record: LogRecord = { seq, timestamp, stream: streamOfCode(code), level: levelOfCode(code), message };
+  if (extras?.event !== undefined) record.event = extras.event;
+  if (extras?.data !== undefined) record.data = extras.data;
+  if (code & CODE_CONTINUED) record.continued = true;
+  return record;
 }
 
 /**

@@ -105,9 +105,9 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
   const add = (stream: Stream, level: Level, message: string, parsed: ParsedLine | undefined, continued: boolean) => {
     const streamNo = streamCode(stream)!;
     // A continued piece of a long line keeps the level its first piece had.
-    const code = continued && lastLevel[streamNo]! >= 0 ? lastLevel[streamNo]! : levelCode(level)!;
-    lastLevel[streamNo] = code;
-    levelCounts[code]++;
+    const levelNo = continued && lastLevel[streamNo]! >= 0 ? lastLevel[streamNo]! : levelCode(level)!;
+    lastLevel[streamNo] = levelNo;
+    levelCounts[levelNo]++;
     // Lines of one chunk were read at one moment: one clock read per batch, then 1 µs apart.
     const micros = batch.end === 0 ? clock.next() : clock.nextTie();
     seq++;
@@ -116,7 +116,7 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     pushRow(
       batch,
       micros,
-      recordCode(streamNo, code, continued),
+      recordCode(streamNo, levelNo, continued),
       message,
       event !== undefined || data !== undefined
         ? { event, data, dataJson: data !== undefined ? parsed!.dataJson : undefined }

@@ -3,9 +3,9 @@
 // Held as columns rather than as the record objects: a time, a code and the message per slot, the rare fields
 // (event, data, a timestamp the ring cannot rebuild) in a side slot. A run's whole window then costs the garbage
 // collector little more than its messages, and a buffered line about half the memory; reads build the records.
-import type { RecordColumns } from '../record-columns.js';
+import { makeRecord, type RecordColumns } from '../record-columns.js';
 import { createMicrosFormatter } from '../runs/run-clock.js';
-import { CODE_CONTINUED, levelOfCode, streamOfCode, type EventName, type LogRecord } from '../types.js';
+import type { EventName, LogRecord } from '../types.js';
 
 export interface RingBuffer {
   readonly capacity: number;
@@ -46,19 +46,8 @@ export function createRingBuffer(capacity: number, startAfter = 0, formatTimesta
 
   const at = (seq: number): LogRecord => {
     const slot = (seq - 1) % capacity;
-    const code = codes[slot]!;
     const extra = rare[slot];
-    const record: LogRecord = {
-      seq,
-      timestamp: extra?.timestamp ?? formatTimestamp(times[slot]!),
-      stream: streamOfCode(code),
-      level: levelOfCode(code),
-      message: messages[slot]!,
-    };
-    if (extra?.event !== undefined) record.event = extra.event;
-    if (extra?.data !== undefined) record.data = extra.data;
-    if (code & CODE_CONTINUED) record.continued = true;
-    return record;
+    return makeRecord(seq, extra?.timestamp ?? formatTimestamp(times[slot]!), codes[slot]!, messages[slot]!, extra);
   };
   const slice = (from: number, to: number) => {
     const out: LogRecord[] = new Array(Math.max(0, to - from + 1));
