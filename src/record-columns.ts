@@ -135,7 +135,7 @@ export function columnRecords(cols: RecordColumns, from = cols.start, to = cols.
   return out;
 }
 
-/** A record from a row's parts (the ring builds its records with it too). */
+/** A record from a row's parts (the ring and the chunk decoder build theirs with it too). */
 export function makeRecord(
   seq: number, timestamp: string, code: number, message: string, extras: Pick<RecordExtras, 'event' | 'data'> | undefined,
 ): LogRecord {

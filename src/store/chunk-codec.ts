@@ -14,8 +14,8 @@
 // columns rather than JSON text: formatting three numbers per record was the largest cost of writing a chunk.
 // Format 1 (still read) was a JSON header array [tsDelta, code, length, extras…] per record, a newline, then the
 // messages; its bodies start with "[".
-import { seqAt, type RecordColumns } from '../record-columns.js';
-import { CODE_CONTINUED, EVENT_NAMES, levelOfCode, streamOfCode, type LogRecord } from '../types.js';
+import { makeRecord, seqAt, type RecordColumns, type RecordExtras } from '../record-columns.js';
+import { EVENT_NAMES, type LogRecord } from '../types.js';
 import { createTimestampCodec, type TimestampCodec } from './timestamps.js';
 
 // flag bits above the record code (see recordCode)
@@ -247,27 +247,19 @@ interface SlotCursor {
 
 // One record from its code and message, taking the extras its code announces from the cursor's slots.
 function buildRecord(code: number, message: string, ts: number, cursor: SlotCursor, codec: TimestampCodec): LogRecord {
-  const record: LogRecord = {
-    seq: 0,
-    timestamp: '',
-    stream: streamOfCode(code),
-    level: levelOfCode(code),
-    message,
-  };
+  let extras: Pick<RecordExtras, 'event' | 'data'> | undefined;
   let timestamp: string | undefined;
   let step = 1;
   if (code >= HAS_EVENT) {
     const { slots } = cursor;
-    if (code & HAS_EVENT) record.event = slots[cursor.next++] as LogRecord['event'];
-    if (code & HAS_DATA) record.data = slots[cursor.next++] as LogRecord['data'];
+    extras = {};
+    if (code & HAS_EVENT) extras.event = slots[cursor.next++] as LogRecord['event'];
+    if (code & HAS_DATA) extras.data = slots[cursor.next++] as LogRecord['data'];
     if (code & RAW_TIMESTAMP) timestamp = slots[cursor.next++] as string;
     if (code & SEQ_GAP) step = slots[cursor.next++] as number;
   }
-  if (code & CODE_CONTINUED) record.continued = true;
   cursor.seq += step;
-  record.seq = cursor.seq;
-  record.timestamp = timestamp ?? codec.toIso(ts);
-  return record;
+  return makeRecord(cursor.seq, timestamp ?? codec.toIso(ts), code, message, extras);
 }
 
 // Format 1: a JSON header array (3+ slots per record: tsDelta, code, message length or the message itself, then
