@@ -75,9 +75,9 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
   const format = createMicrosFormatter();
   const ring = createRingBuffer(deps.ringCapacity, info.total_lines, format);
   const tracker = createLayerTracker(info.layers, info.pipeline_status);
-  let seq = info.total_lines;
-  // the records since the last commit, as columns (reused: ring, store and hub copy what they keep)
-  const batch = createColumns(seq + 1);
+  // the records since the last commit, as columns (reused: ring, store and hub copy what they keep); its lastSeq is
+  // the run's last seq
+  const batch = createColumns(info.total_lines + 1);
   let changedLayers: Layer[] = [];
   // lines per level code since the last commit (added to info.counts then: a keyed increment per line showed in profiles)
   const levelCounts = new Uint32Array(LEVELS.length);
@@ -110,7 +110,6 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     levelCounts[levelNo]++;
     // Lines of one chunk were read at one moment: one clock read per batch, then 1 µs apart.
     const micros = batch.end === 0 ? clock.next() : clock.nextTie();
-    seq++;
     const event = parsed?.event;
     const data = parsed?.data;
     pushRow(
@@ -146,12 +145,12 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
     commit() {
       if (batch.end === 0) return;
       ring.append(batch);
-      info.total_lines = seq;
+      info.total_lines = batch.lastSeq;
       for (let level = 0; level < LEVELS.length; level++) info.counts[LEVELS[level]!] += levelCounts[level]!;
       levelCounts.fill(0);
       deps.store.appendColumns(info.run_id, batch);
       deps.hub.publishRecords(info.run_id, batch);
-      clearColumns(batch, seq + 1);
+      clearColumns(batch, batch.lastSeq + 1);
       if (changedLayers.length > 0) {
         const layers = changedLayers;
         changedLayers = [];
