@@ -466,7 +466,10 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await dialog.waitFor(WAIT);
     await page.fill('#token-input', 'wrong-token');
     await page.click('#token-submit');
-    await expect(page.locator('.auth-error').textContent()).resolves.toContain('refused');
+    // The refusal arrives after the daemon answers: wait for it, not just for the (empty) alert.
+    await page.locator('.auth-error', { hasText: 'refused' }).waitFor(WAIT);
+    // The submit button is re-enabled once the answer is handled; a second submit before that is ignored.
+    await page.waitForSelector('#token-submit:not([disabled])', WAIT);
     await page.fill('#token-input', 'browser-test-token');
     await page.click('#token-submit');
     await dialog.waitFor({ state: 'detached', ...WAIT });
