@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   RUN_NOT_RUNNING: { status: 409, hint: 'the run has already finished' },
   RUN_NOT_EXTERNAL: { status: 409, hint: 'only runs registered by a remote runner take pushed logs' },
   SPAWN_FAILED: { status: 500, hint: 'check the module command and cwd in the config' },
+  STORE_UNAVAILABLE: { status: 500, hint: 'the data dir\'s supervisor.db: upgrade the supervisor if it is newer, else check the file and its permissions' },
   BAD_REQUEST: { status: 400, hint: 'see the message for the field at fault' },
   BAD_CURSOR: { status: 400, hint: 'since takes an ISO 8601 timestamp, after a sequence number' },
   PAYLOAD_TOO_LARGE: { status: 413, hint: 'send at most 1 MiB and 10,000 entries per batch' },

@@ -1,3 +1,3 @@
-export { findConfigFile, loadConfig, validateConfig, resolveSecret, CONFIG_FILE } from './load-config.js';
+export { findConfigFile, loadConfig, validateConfig, moduleConfig, resolveSecret, CONFIG_FILE } from './load-config.js';
 export { parseDuration, formatDuration } from './duration.js';
 export type { Config, ModuleConfig, RunnerConfig } from './schema.js';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SupervisorError } from '../errors.js';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, type Config, type ModuleConfig } from './schema.js';
 
 export const CONFIG_FILE = 'supervisor.config.json';
 
@@ -63,6 +63,16 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
   }
   for (const mod of Object.values(config.modules)) mod.cwd = path.resolve(root, mod.cwd);
   return config;
+}
+
+/** A configured module by name, or MODULE_NOT_FOUND naming the ones there are. */
+export function moduleConfig(config: Config, name: string): ModuleConfig {
+  const mod = Object.hasOwn(config.modules, name) ? config.modules[name] : undefined;
+  if (!mod) {
+    const known = Object.keys(config.modules).join(', ') || 'none';
+    throw new SupervisorError('MODULE_NOT_FOUND', `unknown module "${name}" (configured: ${known})`);
+  }
+  return mod;
 }
 
 /** `env:NAME` takes a secret from the environment; anything else is the value itself. */

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
+import { SupervisorError } from '../errors.js';
 
 export interface Migration {
   version: number;
@@ -126,8 +127,19 @@ const PAGE_SIZE = 4096;
 // A WAL that grew under a burst is cut back to this when it starts over.
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
-/** Open (or create) the store's file, set WAL and friends, and bring the schema up to SCHEMA_VERSION. */
+/**
+ * Open (or create) the store's file, set WAL and friends, and bring the schema up to SCHEMA_VERSION. A file that
+ * cannot be used (newer schema, not a database, no permission) is STORE_UNAVAILABLE, naming the file.
+ */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database.Database {
+  try {
+    return openAndMigrate(path, options);
+  } catch (error) {
+    throw new SupervisorError('STORE_UNAVAILABLE', `cannot open the store ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function openAndMigrate(path: string, options: OpenDatabaseOptions): Database.Database {
   if (path !== ':memory:' && path !== '') fs.mkdirSync(nodePath.dirname(path), { recursive: true });
   const db = new Database(path);
   try {
