@@ -9,9 +9,11 @@ export interface SpawnOptions {
   env: Record<string, string>;
   /** how long to wait for stdout/stderr to close after the process exits (a grandchild may hold them) */
   pipeGraceMs?: number;
+}
+
+export interface OutputHandlers {
   onStdout(chunk: Buffer): void;
   onStderr(chunk: Buffer): void;
-  onSpawn(pid: number): void;
 }
 
 export interface ModuleExit {
@@ -29,7 +31,15 @@ export interface ModuleProcess {
   readonly done: Promise<ModuleExit>;
   /** signal the whole process group; false when it is already gone */
   signal(signal: NodeJS.Signals): boolean;
+  /**
+   * Start taking its output (once), what it printed so far first. Until then its output is held (up to a bound,
+   * then the module waits): so a module can start while the engine that will read it is still loading.
+   */
+  read(handlers: OutputHandlers): void;
 }
+
+/** Output held for a module that is not read yet before its pipes pause (it then waits for the reader). */
+const HOLD_BYTES = 1 << 20;
 
 /** Spawn a module detached into its own process group, streaming raw bytes, never buffering output. */
 export function spawnModule(options: SpawnOptions): ModuleProcess {
@@ -48,9 +58,30 @@ export function spawnModule(options: SpawnOptions): ModuleProcess {
   });
   // execa's own promise is not how we learn of the end (it waits on pipes forever); keep it quiet.
   child.catch(() => {});
+  // Output before read() is held here, not left in the pipes: Node resumes the unread pipes of a process that
+  // exits (and execa those nobody reads), dropping what they held. Past HOLD_BYTES the pipes pause, so the module
+  // waits for the reader; what an exit then flushes still comes here.
+  const stdout = child.stdout as Readable | null;
+  const stderr = child.stderr as Readable | null;
+  const held: { stream: 'stdout' | 'stderr'; chunk: Buffer }[] = [];
+  let heldBytes = 0;
+  const hold = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    held.push({ stream, chunk });
+    heldBytes += chunk.length;
+    if (heldBytes >= HOLD_BYTES) {
+      stdout?.pause();
+      stderr?.pause();
+    }
+  };
+  let onStdout: (chunk: Buffer) => void = hold('stdout');
+  let onStderr: (chunk: Buffer) => void = hold('stderr');
+  stdout?.on('data', (chunk: Buffer) => onStdout(chunk));
+  stderr?.on('data', (chunk: Buffer) => onStderr(chunk));
 
   const pipeGraceMs = options.pipeGraceMs ?? 2000;
   let exited = false;
+  let startReading!: (handlers: OutputHandlers) => void;
+  let read = false;
 
   const done = new Promise<ModuleExit>((resolve) => {
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -68,25 +99,37 @@ export function spawnModule(options: SpawnOptions): ModuleProcess {
     const maybeDone = () => {
       if ((exit || spawnError) && open === 0) settle(false);
     };
-    const watch = (stream: Readable | null | undefined, onData: (chunk: Buffer) => void) => {
+    const watch = (stream: Readable | null | undefined) => {
       if (!stream) {
         open--;
         return;
       }
-      stream.on('data', onData);
       stream.once('close', () => {
         open--;
         maybeDone();
       });
       stream.on('error', () => {});
     };
+    watch(stdout);
+    watch(stderr);
+    const startGrace = () => {
+      if (settled || graceTimer) return;
+      graceTimer = setTimeout(() => {
+        stdout?.destroy();
+        stderr?.destroy();
+        settle(true);
+      }, pipeGraceMs);
+    };
+    startReading = (handlers) => {
+      for (const { stream, chunk } of held) (stream === 'stdout' ? handlers.onStdout : handlers.onStderr)(chunk);
+      held.length = 0;
+      ({ onStdout, onStderr } = handlers);
+      stdout?.resume();
+      stderr?.resume();
+      // The grace for pipes a grandchild holds counts from when they are read, not from the exit.
+      if (exit) startGrace();
+    };
 
-    watch(child.stdout as Readable, options.onStdout);
-    watch(child.stderr as Readable, options.onStderr);
-
-    child.once('spawn', () => {
-      if (child.pid !== undefined) options.onSpawn(child.pid);
-    });
     child.once('error', (error) => {
       if (exit) return;
       spawnError = error;
@@ -97,13 +140,7 @@ export function spawnModule(options: SpawnOptions): ModuleProcess {
       exited = true;
       exit = { code, signal };
       maybeDone();
-      if (!settled) {
-        graceTimer = setTimeout(() => {
-          (child.stdout as Readable | null)?.destroy();
-          (child.stderr as Readable | null)?.destroy();
-          settle(true);
-        }, pipeGraceMs);
-      }
+      if (read) startGrace();
     });
   });
 
@@ -114,6 +151,11 @@ export function spawnModule(options: SpawnOptions): ModuleProcess {
     done,
     signal(signal) {
       return signalGroup(child.pid, signal, exited);
+    },
+    read(handlers) {
+      if (read) throw new Error('spawnModule: read() called twice');
+      read = true;
+      startReading(handlers);
     },
   };
 }

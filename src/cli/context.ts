@@ -2,7 +2,7 @@
 import { findConfigFile, loadConfig, type Config } from '../config/index.js';
 import { SupervisorError } from '../errors.js';
 import type { Backend } from './backend.js';
-import { createEmbeddedBackend } from './embedded-backend.js';
+import type { EmbeddedBackend } from './embedded-backend.js';
 import { createPalette, type Palette } from './render.js';
 
 export interface GlobalOptions {
@@ -23,8 +23,10 @@ export interface CommandContext {
   err: Palette;
   /** the daemon's client when one is up, else the engine in this process */
   backend(): Promise<Backend>;
-  /** the engine in this process, whatever else is up */
-  embedded(): ReturnType<typeof createEmbeddedBackend>;
+  /** the daemon's client when one is up */
+  daemon(): Promise<Backend | undefined>;
+  /** the engine in this process, whatever else is up (loaded on first use) */
+  embedded(): Promise<EmbeddedBackend>;
   print(text: string): void;
   note(text: string): void;
   close(): Promise<void>;
@@ -37,18 +39,24 @@ export type BackendChooser = (config: Config, io: CliIO) => Promise<Backend | un
 export function createCommandContext(options: GlobalOptions, io: CliIO, chooseDaemon?: BackendChooser): CommandContext {
   const file = findConfigFile({ explicit: options.config, env: io.env, cwd: io.cwd });
   const config = loadConfig(file, io.env);
-  let embedded: ReturnType<typeof createEmbeddedBackend> | undefined;
+  let embedded: EmbeddedBackend | undefined;
+  let daemon: Promise<Backend | undefined> | undefined;
   let chosen: Backend | undefined;
-  const getEmbedded = () => (embedded ??= createEmbeddedBackend(config));
+  const getEmbedded = async () => {
+    const { createEmbeddedBackend } = await import('./embedded-backend.js');
+    return (embedded ??= createEmbeddedBackend(config));
+  };
+  const getDaemon = () => (daemon ??= chooseDaemon ? chooseDaemon(config, io) : Promise.resolve(undefined));
   return {
     config,
     io,
     out: createPalette(io.stdout, io.env),
     err: createPalette(io.stderr, io.env),
     async backend() {
-      if (!chosen) chosen = (chooseDaemon && (await chooseDaemon(config, io))) || getEmbedded();
+      chosen ??= (await getDaemon()) ?? (await getEmbedded());
       return chosen;
     },
+    daemon: getDaemon,
     embedded: getEmbedded,
     print(text) {
       io.stdout.write(text + '\n');
@@ -57,8 +65,9 @@ export function createCommandContext(options: GlobalOptions, io: CliIO, chooseDa
       io.stderr.write(text + '\n');
     },
     async close() {
-      await chosen?.close();
-      if (embedded && embedded !== chosen) await embedded.close();
+      const reached = await daemon?.catch(() => undefined);
+      await reached?.close();
+      if (embedded) await embedded.close();
     },
   };
 }

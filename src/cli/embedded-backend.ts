@@ -1,11 +1,13 @@
 // The engine in the CLI's own process: runs execute here, queries read SQLite directly.
+// Queries need only the store; the run engine is loaded when this process runs or follows a run of its own.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { LaunchedModule } from '../capture/launch-module.js';
 import type { Config } from '../config/index.js';
 import { SupervisorError } from '../errors.js';
-import { timestampNow } from '../runs/run.js';
-import { createRunManager, type RunManager } from '../runs/run-manager.js';
-import { createHub } from '../sinks/hub.js';
+import { timestampNow } from '../runs/run-clock.js';
+import type { RunManager } from '../runs/run-manager.js';
+import type { Hub } from '../sinks/hub.js';
 import { createStore, type Store } from '../store/index.js';
 import { pruneExpiredRunsIfDue } from '../store/retention.js';
 import { FINAL_STATUSES, type RunInfo } from '../types.js';
@@ -34,11 +36,19 @@ export function summarizeModules(config: Config): ModuleSummary[] {
   }));
 }
 
-/** Create the in-process backend; the store opens on first use. */
-export function createEmbeddedBackend(config: Config): Backend & { manager(): RunManager } {
+export interface EmbeddedBackend extends Backend {
+  readonly kind: 'embedded';
+  /** open the store now (it opens on first use otherwise): fails as the first query would */
+  open(): void;
+  /** start a run here; `launched` is its module, already started for it (launchModule) */
+  startRun(module: string, args: string[], options?: { runId?: string; launched?: LaunchedModule }): Promise<RunInfo>;
+}
+
+/** Create the in-process backend; the store opens on first use, the run engine loads on first run. */
+export function createEmbeddedBackend(config: Config): EmbeddedBackend {
   let store: Store | undefined;
-  let manager: RunManager | undefined;
-  const hub = createHub();
+  /** the run engine, once loaded */
+  let engine: { manager: RunManager; hub: Hub } | undefined;
 
   const openStore = () => {
     if (!store) {
@@ -56,18 +66,29 @@ export function createEmbeddedBackend(config: Config): Backend & { manager(): Ru
       db.saveRun({ ...run, status: 'lost', finished_at: timestampNow() });
     }
   };
-  const getManager = () => (manager ??= createRunManager({ config, store: openStore(), hub }));
+  const loadEngine = async () => {
+    if (!engine) {
+      const [{ createRunManager }, { createHub }] = await Promise.all([import('../runs/run-manager.js'), import('../sinks/hub.js')]);
+      if (!engine) {
+        const hub = createHub();
+        engine = { manager: createRunManager({ config, store: openStore(), hub }), hub };
+      }
+    }
+    return engine;
+  };
+  // Only a run started by this process is active in it: none before the engine is loaded.
+  const activeRun = (runId: string) => engine?.manager.active(runId);
 
   const getRun = async (ref: string): Promise<RunInfo> => {
     const db = openStore();
     const runId = db.resolveRunRef(ref);
-    const run = runId && (getManager().active(runId)?.info ?? db.getRun(runId));
+    const run = runId && (activeRun(runId)?.info ?? db.getRun(runId));
     if (!run) throw new SupervisorError('RUN_NOT_FOUND', `no run matches "${ref}"`);
     return run;
   };
 
-  const followInProcess = (runId: string, after: number, handlers: LiveHandlers) => {
-    const run = getManager().active(runId)!;
+  const followInProcess = ({ manager, hub }: NonNullable<typeof engine>, runId: string, after: number, handlers: LiveHandlers) => {
+    const run = manager.active(runId)!;
     if (handlers.onRecords) {
       const backlog = run.ring.after(after) ?? openStore().readLogs(runId, { after, limit: Number.MAX_SAFE_INTEGER }).logs;
       if (backlog.length > 0) handlers.onRecords(backlog);
@@ -122,7 +143,9 @@ export function createEmbeddedBackend(config: Config): Backend & { manager(): Ru
   return {
     kind: 'embedded',
     where: config.dataDir,
-    manager: getManager,
+    open() {
+      openStore();
+    },
     async modules() {
       return summarizeModules(config);
     },
@@ -134,10 +157,10 @@ export function createEmbeddedBackend(config: Config): Backend & { manager(): Ru
       return openStore().readLogs(runId, query);
     },
     async follow(runId, after, handlers) {
-      return getManager().active(runId) ? followInProcess(runId, after, handlers) : followByPolling(runId, after, handlers);
+      return engine && activeRun(runId) ? followInProcess(engine, runId, after, handlers) : followByPolling(runId, after, handlers);
     },
-    async startRun(module, args, options: { runId?: string } = {}) {
-      const run = getManager().start(module, args, options);
+    async startRun(module, args, options = {}) {
+      const run = (await loadEngine()).manager.start(module, args, options);
       const removeOwner = writeOwnerFile(config.dataDir, run.info.run_id);
       // With no daemon to prune daily, the CLI that finished a run applies retention.days (once a day at most).
       const finish = () => {
@@ -152,8 +175,7 @@ export function createEmbeddedBackend(config: Config): Backend & { manager(): Ru
       return run.info;
     },
     async cancel(runId) {
-      const active = getManager().active(runId);
-      if (active) return getManager().cancel(runId);
+      if (engine && activeRun(runId)) return engine.manager.cancel(runId);
       const run = await getRun(runId);
       if (FINAL_STATUSES.has(run.status)) {
         throw new SupervisorError('RUN_NOT_RUNNING', `run ${run.run_id} is ${run.status}, not running`);
@@ -175,7 +197,7 @@ export function createEmbeddedBackend(config: Config): Backend & { manager(): Ru
       return openStore().deleteRunsOlderThan(cutoffIso);
     },
     async close() {
-      if (manager) await manager.shutdown({ cancel: true });
+      if (engine) await engine.manager.shutdown({ cancel: true });
       store?.close();
     },
   };

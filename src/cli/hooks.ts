@@ -1,7 +1,6 @@
 // The daemon-side pieces the CLI needs (`daemon`, `status`, talking to a live daemon), joined in one place.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createEmbeddedBackend } from './embedded-backend.js';
 import { statusCommand } from './commands/status-command.js';
 import type { CliHooks } from './program.js';
 
@@ -15,6 +14,7 @@ export const cliHooks: CliHooks = {
     if (!daemon) return undefined;
     // Pruning is plain SQLite work; WAL lets this process delete while the daemon writes.
     const prune = async (cutoffIso: string) => {
+      const { createEmbeddedBackend } = await import('./embedded-backend.js');
       const embedded = createEmbeddedBackend(config);
       try {
         return await embedded.prune(cutoffIso);

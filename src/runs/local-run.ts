@@ -1,16 +1,17 @@
-// Drive a run of a configured module: spawn, capture both pipes into the run, timeout, cancel, final status.
+// Drive a run of a configured module: capture both pipes of its process into the run, timeout, cancel, final status.
+import type { LaunchedModule } from '../capture/launch-module.js';
 import { createLineSplitter } from '../capture/line-splitter.js';
-import { spawnModule, type ModuleProcess } from '../capture/spawn-module.js';
+import type { ModuleProcess } from '../capture/spawn-module.js';
 import type { ModuleConfig } from '../config/index.js';
 import type { RunStatus } from '../types.js';
+import { formatMicros } from './run-clock.js';
 import type { Run } from './run.js';
 
 export interface LocalRunOptions {
   module: ModuleConfig;
+  /** the module's process, launched for this run (launchModule) and not read yet */
+  launched: LaunchedModule;
   maxLineBytes: number;
-  /** the supervisor's own environment, under the module's env */
-  baseEnv?: NodeJS.ProcessEnv;
-  pipeGraceMs?: number;
 }
 
 export interface LocalRunControl {
@@ -19,16 +20,10 @@ export interface LocalRunControl {
   readonly process: ModuleProcess;
 }
 
-/** Start the module's process for a queued run and see it through to a final status. */
+/** Take a queued run's launched process into the run and see it through to a final status. */
 export function startLocalRun(run: Run, options: LocalRunOptions): LocalRunControl {
-  const { module: mod } = options;
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(options.baseEnv ?? process.env)) if (value !== undefined) env[key] = value;
-  Object.assign(env, mod.env, {
-    SUPERVISOR_RUN_ID: run.info.run_id,
-    SUPERVISOR_MODULE: run.info.module,
-    PYTHONUNBUFFERED: '1',
-  });
+  const { module: mod, launched } = options;
+  if (launched.runId !== run.info.run_id) throw new Error(`process launched for ${launched.runId}, not ${run.info.run_id}`);
 
   const splitterFor = (stream: 'stdout' | 'stderr') =>
     createLineSplitter({
@@ -42,12 +37,8 @@ export function startLocalRun(run: Run, options: LocalRunOptions): LocalRunContr
   let killTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
 
-  const child = spawnModule({
-    command: mod.command,
-    args: [...mod.args, ...run.info.args],
-    cwd: mod.cwd,
-    env,
-    pipeGraceMs: options.pipeGraceMs,
+  const child = launched.process;
+  child.read({
     onStdout(chunk) {
       stdout.push(chunk);
       run.commit();
@@ -56,11 +47,8 @@ export function startLocalRun(run: Run, options: LocalRunOptions): LocalRunContr
       stderr.push(chunk);
       run.commit();
     },
-    onSpawn(pid) {
-      run.info.pid = pid;
-    },
   });
-  run.transition('running', { pid: child.pid ?? null });
+  run.transition('running', { pid: child.pid ?? null, started_at: formatMicros(launched.startedAtMicros) });
 
   const stop = (reason: 'cancelled' | 'timed_out') => {
     if (stopReason || run.isFinal()) return;

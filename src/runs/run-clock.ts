@@ -12,6 +12,11 @@ export function formatMicros(micros: number): string {
   return `${iso.slice(0, 23)}${String(micros - ms * 1000).padStart(3, '0')}Z`;
 }
 
+/** The time now as a run timestamp (created/started/finished times). */
+export function timestampNow(now: () => number = nowMicros): string {
+  return formatMicros(now());
+}
+
 export interface RunClock {
   /** the next timestamp of this run as µs since the epoch, never equal to or before the previous one */
   next(): number;

@@ -1,11 +1,13 @@
 // The engine: starts runs of configured modules, queues past the concurrency limit, finds and cancels runs.
-import type { Config } from '../config/index.js';
+import { launchModule, type LaunchedModule } from '../capture/launch-module.js';
+import { moduleConfig, type Config } from '../config/index.js';
 import { SupervisorError } from '../errors.js';
 import type { Hub } from '../sinks/hub.js';
 import type { Store } from '../store/index.js';
 import { emptyCounts, type RunInfo } from '../types.js';
 import { startLocalRun, type LocalRunControl } from './local-run.js';
-import { createRun, timestampNow, type Run } from './run.js';
+import { formatMicros, timestampNow } from './run-clock.js';
+import { createRun, type Run } from './run.js';
 import { createRunId } from './run-id.js';
 
 export interface RunManagerDeps {
@@ -18,8 +20,11 @@ export interface RunManagerDeps {
 }
 
 export interface RunManager {
-  /** start (or queue) a run of a configured module */
-  start(module: string, args?: string[], options?: { runId?: string }): Run;
+  /**
+   * Start (or queue) a run of a configured module. A module already launched for it (the CLI starts its module
+   * before loading the engine) starts at once, past the queue: it is running already.
+   */
+  start(module: string, args?: string[], options?: { runId?: string; launched?: LaunchedModule }): Run;
   /** register a run that a remote runner executes and pushes logs for */
   registerExternal(runner: string, name: string, args?: string[]): Run;
   /** the live run of an external run id: in memory, or revived from the store after a daemon restart */
@@ -56,7 +61,7 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
     return run;
   };
 
-  const newRun = (module: string, args: string[], runner: string | null, runId = newRunId(module)) => {
+  const newRun = (module: string, args: string[], runner: string | null, runId = newRunId(module), createdAt?: string) => {
     if (closing) throw new SupervisorError('SHUTTING_DOWN', 'the supervisor is shutting down and takes no new runs');
     const info: RunInfo = {
       run_id: runId,
@@ -66,7 +71,7 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
       pid: null,
       exit_code: null,
       signal: null,
-      created_at: timestampNow(deps.now),
+      created_at: createdAt ?? timestampNow(deps.now),
       started_at: null,
       finished_at: null,
       counts: emptyCounts(),
@@ -81,12 +86,11 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
     return run;
   };
 
-  const launch = (run: Run) => {
-    const mod = config.modules[run.info.module]!;
-    controls.set(
-      run.info.run_id,
-      startLocalRun(run, { module: mod, maxLineBytes: config.limits.maxLineBytes, pipeGraceMs: deps.pipeGraceMs }),
-    );
+  const launch = (run: Run, launched?: LaunchedModule) => {
+    const { run_id: runId, module: name, args } = run.info;
+    const mod = moduleConfig(config, name);
+    launched ??= launchModule({ runId, moduleName: name, module: mod, args, pipeGraceMs: deps.pipeGraceMs });
+    controls.set(runId, startLocalRun(run, { module: mod, launched, maxLineBytes: config.limits.maxLineBytes }));
   };
 
   const pump = () => {
@@ -95,9 +99,12 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
 
   return {
     start(module, args = [], options = {}) {
-      if (!config.modules[module]) {
-        const known = Object.keys(config.modules).join(', ') || 'none';
-        throw new SupervisorError('MODULE_NOT_FOUND', `unknown module "${module}" (configured: ${known})`);
+      moduleConfig(config, module);
+      const { launched } = options;
+      if (launched) {
+        const run = newRun(module, args, null, launched.runId, formatMicros(launched.startedAtMicros));
+        launch(run, launched);
+        return run;
       }
       const run = newRun(module, args, null, options.runId);
       queue.push(run);

@@ -19,7 +19,7 @@ import {
   type Stream,
 } from '../types.js';
 import { createLayerTracker } from './layer-tracker.js';
-import { createMicrosFormatter, createRunClock, formatMicros, nowMicros } from './run-clock.js';
+import { createMicrosFormatter, createRunClock, formatMicros, nowMicros, timestampNow } from './run-clock.js';
 
 const ALLOWED: Record<RunStatus, readonly RunStatus[]> = {
   queued: ['running', 'cancelled', 'failed', 'lost'],
@@ -54,17 +54,13 @@ export interface Run {
   /** hand the queued records to ring, store and hub as one batch */
   commit(): void;
   /** move to a new status (only allowed transitions); final statuses flush and announce completion */
-  transition(status: RunStatus, patch?: Partial<Pick<RunInfo, 'pid' | 'exit_code' | 'signal'>>): void;
+  transition(status: RunStatus, patch?: Partial<Pick<RunInfo, 'pid' | 'exit_code' | 'signal' | 'started_at'>>): void;
   readonly finished: Promise<RunInfo>;
   isFinal(): boolean;
   /** save the state now and stop the save timer: the daemon stops while the run goes on (an external run) */
   persist(): void;
 }
 
-/** The time now as a run timestamp (created/started/finished times). */
-export function timestampNow(now: () => number = nowMicros): string {
-  return formatMicros(now());
-}
 
 /** Build a run around its info; the same code serves local and pushed (external) runs. */
 export function createRun(info: RunInfo, deps: RunDeps): Run {
@@ -168,7 +164,7 @@ export function createRun(info: RunInfo, deps: RunDeps): Run {
       Object.assign(info, patch);
       info.status = status;
       const at = timestampNow(now);
-      if (status === 'running') info.started_at = at;
+      if (status === 'running' && !patch.started_at) info.started_at = at;
       if (FINAL_STATUSES.has(status)) {
         info.finished_at = at;
         // A pushed run has no process of ours: its runner finished the run with this layer still open.

@@ -2,28 +2,30 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/store/index.js';
 import { emptyCounts, type LogRecord, type RunInfo } from '../../src/types.js';
 import { createSandbox, exited, fixture, printed, ROOT, waitFor, type Sandbox } from './helpers/cli.js';
 
+// Every module of the sandbox config (the unknown-module message lists them).
+const MODULES = {
+  demo: { command: 'node', args: [fixture('demo-pipeline.mjs'), '--fast'], description: 'demo' },
+  python: { command: 'python3', args: [fixture('python-logging.py')] },
+  crash: { command: 'node', args: [fixture('crash.mjs')] },
+  hang: { command: 'node', args: [fixture('hang.mjs')], killGrace: '3s' },
+  stubborn: { command: 'node', args: [fixture('hang.mjs'), '--ignore-term'], killGrace: '300ms' },
+  slow: { command: 'node', args: [fixture('hang.mjs')], timeout: '700ms', killGrace: '2s' },
+  odd: { command: 'node', args: [fixture('odd-output.mjs')] },
+  env: { command: 'node', args: [fixture('echo-env.mjs'), 'fixed'], env: { EXTRA: 'yes' } },
+  flood: { command: 'node', args: [fixture('flood.mjs')] },
+  missing: { command: 'definitely-not-a-command-xyz' },
+};
+
 let box: Sandbox;
 
 beforeAll(() => {
-  box = createSandbox({
-    modules: {
-      demo: { command: 'node', args: [fixture('demo-pipeline.mjs'), '--fast'], description: 'demo' },
-      python: { command: 'python3', args: [fixture('python-logging.py')] },
-      crash: { command: 'node', args: [fixture('crash.mjs')] },
-      hang: { command: 'node', args: [fixture('hang.mjs')], killGrace: '3s' },
-      stubborn: { command: 'node', args: [fixture('hang.mjs'), '--ignore-term'], killGrace: '300ms' },
-      slow: { command: 'node', args: [fixture('hang.mjs')], timeout: '700ms', killGrace: '2s' },
-      odd: { command: 'node', args: [fixture('odd-output.mjs')] },
-      env: { command: 'node', args: [fixture('echo-env.mjs'), 'fixed'], env: { EXTRA: 'yes' } },
-      flood: { command: 'node', args: [fixture('flood.mjs')] },
-      missing: { command: 'definitely-not-a-command-xyz' },
-    },
-  });
+  box = createSandbox({ modules: MODULES });
 });
 afterAll(() => box?.remove());
 
@@ -287,6 +289,32 @@ describe('errors a user meets', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/unknown module "nope"/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a name that only an object prototype knows is an unknown module too', async () => {
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const result = await box.cli(['run', name]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(`supervisor: unknown module "${name}" (configured: ${Object.keys(MODULES).join(', ')})`);
+    }
+  });
+
+  it('a store that cannot be opened: a clear error, and the module never starts', async () => {
+    const marker = path.join(box.dir, 'module-started');
+    const newer = createSandbox({ modules: { mark: { command: 'touch', args: [marker] } } });
+    try {
+      fs.mkdirSync(newer.dataDir, { recursive: true });
+      const db = new Database(path.join(newer.dataDir, 'supervisor.db'));
+      db.pragma('user_version = 999');
+      db.close();
+      const result = await newer.cli(['run', 'mark']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/newer than this supervisor's/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(fs.existsSync(marker)).toBe(false);
+    } finally {
+      newer.remove();
+    }
   });
 
   it('an unknown run id: exit 1', async () => {

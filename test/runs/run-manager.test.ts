@@ -1,7 +1,9 @@
 // The engine with real child processes and a real SQLite file: records, counts, layers, statuses, queueing.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { launchModule } from '../../src/capture/launch-module.js';
 import { validateConfig } from '../../src/config/index.js';
+import { formatMicros } from '../../src/runs/run-clock.js';
 import { createRunManager } from '../../src/runs/run-manager.js';
 import { createHub } from '../../src/sinks/hub.js';
 import type { LogRecord, RunStatus } from '../../src/types.js';
@@ -44,6 +46,24 @@ describe('run manager', () => {
     expect(stored.layers).toEqual(info.layers);
     expect(store.readLogs(info.run_id, {}).logs).toEqual(live);
     expect(manager.active(info.run_id)).toBeUndefined();
+  });
+
+  it('takes a module launched before it, as the CLI does: its id, its start time, all it printed, past a full queue', async () => {
+    const { manager, config } = engine({
+      flood: { command: 'node', args: [fixture('flood.mjs'), '--lines', '2000'] },
+      hang: { command: 'node', args: [fixture('hang.mjs')] },
+    }, { maxConcurrentRuns: 1 });
+    const busy = manager.start('hang');
+    const launched = launchModule({ runId: 'run_20260101_000000_flood_abcdef', moduleName: 'flood', module: config.modules.flood!, args: [] });
+    const run = manager.start('flood', [], { launched });
+    expect(run.info).toMatchObject({ run_id: 'run_20260101_000000_flood_abcdef', status: 'running', pid: launched.process.pid });
+    expect(run.info.started_at).toBe(formatMicros(launched.startedAtMicros));
+    expect(run.info.created_at).toBe(run.info.started_at);
+    const info = await run.finished;
+    expect(info).toMatchObject({ status: 'succeeded', total_lines: 2000 });
+    expect(busy.info.status).toBe('running');
+    manager.cancel(busy.info.run_id);
+    await busy.finished;
   });
 
   it('gives the pieces of a long line the level of its first piece', async () => {

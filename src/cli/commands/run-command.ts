@@ -3,10 +3,12 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { formatDuration } from '../../config/duration.js';
+import { moduleConfig } from '../../config/index.js';
 import { SupervisorError } from '../../errors.js';
 import { PACKAGE_ROOT } from '../../package-info.js';
 import { createRunId } from '../../runs/run-id.js';
 import type { Layer, LogRecord, RunInfo } from '../../types.js';
+import type { Backend } from '../backend.js';
 import type { CommandContext } from '../context.js';
 import { formatCounts, formatLayers, formatRecord, paintStatus, runDurationMs } from '../render.js';
 
@@ -29,45 +31,69 @@ export function exitCodeFor(run: RunInfo): number {
 
 /** Run the command; resolves with the exit code. */
 export async function runCommand(ctx: CommandContext, module: string, args: string[], options: RunOptions): Promise<number> {
-  const backend = await ctx.backend();
-  if (options.detach && !options.asRunId && backend.kind === 'embedded') return detachEmbedded(ctx, module, args);
+  // The process of a detached embedded run (--as-run-id) runs it here: its parent chose embedded mode.
+  const daemon = options.asRunId ? undefined : await ctx.daemon();
+  if (!daemon && options.detach && !options.asRunId) return detachEmbedded(ctx, module, args);
 
-  const run =
-    options.asRunId && backend.kind === 'embedded'
-      ? await ctx.embedded().startRun(module, args, { runId: options.asRunId })
-      : await backend.startRun(module, args);
-  if (options.detach) {
-    ctx.print(options.json ? JSON.stringify(run) : run.run_id);
-    return 0;
-  }
-  if (!options.quiet && !options.json) {
-    ctx.note(ctx.err.paint('2', `▶ ${run.run_id} (${module}${args.length ? ' ' + args.join(' ') : ''}) via ${backend.kind}`));
-  }
-
+  // Ctrl-C (or SIGTERM from `cancel`) is taken from the start, so a module started already is never left behind.
   let cancelling = false;
+  let cancel: (() => void) | undefined;
   const onSignal = () => {
     if (cancelling) return;
     cancelling = true;
     if (!options.quiet && !options.json) ctx.note(ctx.err.paint('33', '\n■ cancelling…'));
-    backend.cancel(run.run_id).catch(() => {});
+    cancel?.();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  try {
+    const backend: Backend = daemon ?? (await ctx.embedded());
+    const run = daemon ? await daemon.startRun(module, args) : await startEmbedded(ctx, module, args, options.asRunId);
+    cancel = () => void backend.cancel(run.run_id).catch(() => {});
+    if (cancelling) cancel();
+    if (options.detach) {
+      ctx.print(options.json ? JSON.stringify(run) : run.run_id);
+      return 0;
+    }
+    if (!options.quiet && !options.json) {
+      ctx.note(ctx.err.paint('2', `▶ ${run.run_id} (${module}${args.length ? ' ' + args.join(' ') : ''}) via ${backend.kind}`));
+    }
+    return await followToEnd(ctx, backend, run, options);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
 
+/**
+ * Start a run in this process. The store opens first (a run that could not be recorded does not start); the
+ * module starts next, and the run engine loads while the module boots: its start-up overlaps ours.
+ */
+async function startEmbedded(ctx: CommandContext, module: string, args: string[], runId?: string): Promise<RunInfo> {
+  const mod = moduleConfig(ctx.config, module);
+  const embedded = await ctx.embedded();
+  embedded.open();
+  const { launchModule } = await import('../../capture/launch-module.js');
+  const launched = launchModule({ runId: runId ?? createRunId(module), moduleName: module, module: mod, args });
+  try {
+    return await embedded.startRun(module, args, { launched });
+  } catch (error) {
+    launched.process.signal('SIGKILL');
+    throw error;
+  }
+}
+
+/** Print the run live until it ends; resolves with the exit code. */
+async function followToEnd(ctx: CommandContext, backend: Backend, run: RunInfo, options: RunOptions): Promise<number> {
   const printRecords = (records: LogRecord[]) => {
     let text = '';
     for (const record of records) text += (options.json ? JSON.stringify(record) : formatRecord(record, ctx.out)) + '\n';
     ctx.io.stdout.write(text);
   };
-  try {
-    // --quiet takes no records at all, so none are built for it
-    const final = await backend.follow(run.run_id, 0, { onRecords: options.quiet ? undefined : printRecords });
-    if (!options.json) printSummary(ctx, final);
-    return exitCodeFor(final);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  // --quiet takes no records at all, so none are built for it
+  const final = await backend.follow(run.run_id, 0, { onRecords: options.quiet ? undefined : printRecords });
+  if (!options.json) printSummary(ctx, final);
+  return exitCodeFor(final);
 }
 
 function printSummary(ctx: CommandContext, run: RunInfo) {
@@ -83,9 +109,7 @@ function printSummary(ctx: CommandContext, run: RunInfo) {
 
 // A detached run in embedded mode needs a process to own it: a copy of this CLI, in the background.
 async function detachEmbedded(ctx: CommandContext, module: string, args: string[]): Promise<number> {
-  if (!ctx.config.modules[module]) {
-    throw new SupervisorError('MODULE_NOT_FOUND', `unknown module "${module}" (configured: ${Object.keys(ctx.config.modules).join(', ') || 'none'})`);
-  }
+  moduleConfig(ctx.config, module);
   const runId = createRunId(module);
   const bin = path.join(PACKAGE_ROOT, 'bin/supervisor.js');
   const child = spawn(
@@ -95,7 +119,7 @@ async function detachEmbedded(ctx: CommandContext, module: string, args: string[
   );
   child.unref();
   // Print the id only once the run exists, so the next command can find it.
-  const backend = ctx.embedded();
+  const backend = await ctx.embedded();
   for (let waited = 0; waited < 10_000; waited += 20) {
     const found = await backend.getRun(runId).catch(() => undefined);
     if (found) {
