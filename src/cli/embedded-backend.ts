@@ -1,13 +1,13 @@
 // The engine in the CLI's own process: runs execute here, queries read SQLite directly.
 // Queries need only the store; the run engine is loaded when this process runs or follows a run of its own.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { LaunchedModule } from '../capture/launch-module.js';
 import type { Config } from '../config/index.js';
 import { SupervisorError } from '../errors.js';
 import { timestampNow } from '../runs/run-clock.js';
 import type { RunManager } from '../runs/run-manager.js';
 import type { Hub } from '../sinks/hub.js';
+import { databasePath } from '../store/database-file.js';
 import { createStore, type Store } from '../store/index.js';
 import { pruneExpiredRunsIfDue } from '../store/retention.js';
 import { FINAL_STATUSES, type RunInfo } from '../types.js';
@@ -19,10 +19,6 @@ const POLL_MS = 100;
 /** A running run younger than this may not have written its owner file yet. */
 const OWNER_GRACE_MS = 5000;
 
-/** The database file of a data dir. */
-export function databasePath(config: Config): string {
-  return path.join(config.dataDir, 'supervisor.db');
-}
 
 /** Summaries of the configured modules, for `modules` and GET /api/modules. */
 export function summarizeModules(config: Config): ModuleSummary[] {
@@ -132,7 +128,8 @@ export function createEmbeddedBackend(config: Config): EmbeddedBackend {
           handlers.onLayer?.(layer);
         }
       }
-      if (FINAL_STATUSES.has(run.status) && cursor >= run.total_lines) return run;
+      // Ended, and every record handed over (none is wanted without onRecords: run --quiet).
+      if (FINAL_STATUSES.has(run.status) && (!handlers.onRecords || cursor >= run.total_lines)) return run;
       if (!FINAL_STATUSES.has(run.status) && !run.runner && Date.now() - Date.parse(run.created_at) > OWNER_GRACE_MS) {
         if (readOwnerPid(config.dataDir, runId) === undefined) sweepOrphans(db);
       }
