@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { databasePath } from '../cli/embedded-backend.js';
+import { databasePath } from '../store/database-file.js';
 import type { Config } from '../config/index.js';
 import { SupervisorError } from '../errors.js';
 import { createRunManager, type RunManager } from '../runs/run-manager.js';

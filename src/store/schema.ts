@@ -1,8 +1,10 @@
 // The SQLite file: pragmas for one writer and many readers, and the ordered migrations that build the schema.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { SupervisorError } from '../errors.js';
+import { SCHEMA_VERSION } from './database-file.js';
 
 export interface Migration {
   version: number;
@@ -112,8 +114,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** The schema version this code reads and writes. */
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+export { SCHEMA_VERSION };
 
 export interface OpenDatabaseOptions {
   /** how long a write waits for another process's lock before failing */
@@ -139,9 +140,21 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   }
 }
 
+/**
+ * better-sqlite3's compiled addon where its build (and a prebuilt binary) puts it, else undefined. Given to each
+ * connection: the driver's own lookup (the `bindings` package) tries a dozen paths first, ~3 ms per open.
+ */
+export const SQLITE_ADDON: string | undefined = (() => {
+  try {
+    return createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  } catch {
+    return undefined;
+  }
+})();
+
 function openAndMigrate(path: string, options: OpenDatabaseOptions): Database.Database {
   if (path !== ':memory:' && path !== '') fs.mkdirSync(nodePath.dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = new Database(path, SQLITE_ADDON ? { nativeBinding: SQLITE_ADDON } : {});
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     if (readVersion(db) === 0 && isEmpty(db)) db.pragma(`page_size = ${PAGE_SIZE}`);

@@ -29,6 +29,13 @@ beforeAll(() => {
 });
 afterAll(() => box?.remove());
 
+const readCmdline = (pid: string) => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+};
 const json = <T>(text: string): T => JSON.parse(text) as T;
 const ndjson = (text: string) => text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogRecord);
 
@@ -314,6 +321,29 @@ describe('errors a user meets', () => {
       expect(fs.existsSync(marker)).toBe(false);
     } finally {
       newer.remove();
+    }
+  });
+
+  it('a store that looks fine but fails to open: a clear error, and the module it started is killed at once', async () => {
+    const token = `corrupt-store-${process.pid}-${Date.now()}`;
+    const broken = createSandbox({ modules: { quick: { command: 'true' }, long: { command: 'node', args: [fixture('hang.mjs'), token] } } });
+    try {
+      expect((await broken.cli(['run', 'quick'])).code).toBe(0);
+      // The header (magic, schema version) stays intact; the pages behind it do not.
+      const file = path.join(broken.dataDir, 'supervisor.db');
+      for (const extra of ['-wal', '-shm']) fs.rmSync(file + extra, { force: true });
+      const fd = fs.openSync(file, 'r+');
+      fs.writeSync(fd, Buffer.alloc(3000, 0x41), 0, 3000, 100);
+      fs.closeSync(fd);
+      const result = await broken.cli(['run', 'long']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/cannot open the store .*malformed/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      // Killed, not left running: no live process has the token on its command line (a zombie has none).
+      const alive = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && readCmdline(pid).includes(token));
+      expect(alive).toEqual([]);
+    } finally {
+      broken.remove();
     }
   });
 

@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databasePath } from '../../src/cli/embedded-backend.js';
+import { databasePath } from '../../src/store/database-file.js';
 import { createDaemon, isDaemonAlive, readDaemonFile } from '../../src/server/index.js';
 import { createStore } from '../../src/store/index.js';
 import { emptyCounts, type LogRecord, type RunInfo } from '../../src/types.js';

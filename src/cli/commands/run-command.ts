@@ -7,6 +7,7 @@ import { moduleConfig } from '../../config/index.js';
 import { SupervisorError } from '../../errors.js';
 import { PACKAGE_ROOT } from '../../package-info.js';
 import { createRunId } from '../../runs/run-id.js';
+import { databaseLooksUsable, databasePath } from '../../store/database-file.js';
 import type { Layer, LogRecord, RunInfo } from '../../types.js';
 import type { Backend } from '../backend.js';
 import type { CommandContext } from '../context.js';
@@ -47,8 +48,9 @@ export async function runCommand(ctx: CommandContext, module: string, args: stri
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const backend: Backend = daemon ?? (await ctx.embedded());
-    const run = daemon ? await daemon.startRun(module, args) : await startEmbedded(ctx, module, args, options.asRunId);
+    const { backend, run } = daemon
+      ? { backend: daemon, run: await daemon.startRun(module, args) }
+      : await startEmbedded(ctx, module, args, options.asRunId);
     cancel = () => void backend.cancel(run.run_id).catch(() => {});
     if (cancelling) cancel();
     if (options.detach) {
@@ -66,17 +68,19 @@ export async function runCommand(ctx: CommandContext, module: string, args: stri
 }
 
 /**
- * Start a run in this process. The store opens first (a run that could not be recorded does not start); the
- * module starts next, and the run engine loads while the module boots: its start-up overlaps ours.
+ * Start a run in this process, the module first: the store opens and the run engine loads while the module boots.
+ * A store file that does not look usable is opened before the module starts (its error then says why, and a run
+ * that cannot be recorded does not start); one that fails to open all the same takes the module down with it.
  */
-async function startEmbedded(ctx: CommandContext, module: string, args: string[], runId?: string): Promise<RunInfo> {
+async function startEmbedded(ctx: CommandContext, module: string, args: string[], runId?: string): Promise<{ backend: Backend; run: RunInfo }> {
   const mod = moduleConfig(ctx.config, module);
-  const embedded = await ctx.embedded();
-  embedded.open();
+  if (!databaseLooksUsable(databasePath(ctx.config))) (await ctx.embedded()).open();
   const { launchModule } = await import('../../capture/launch-module.js');
   const launched = launchModule({ runId: runId ?? createRunId(module), moduleName: module, module: mod, args });
   try {
-    return await embedded.startRun(module, args, { launched });
+    const embedded = await ctx.embedded();
+    embedded.open();
+    return { backend: embedded, run: await embedded.startRun(module, args, { launched }) };
   } catch (error) {
     launched.process.signal('SIGKILL');
     throw error;
