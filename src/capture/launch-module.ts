@@ -24,7 +24,7 @@ export interface LaunchedModule {
   readonly startedAtMicros: number;
 }
 
-/** Spawn the module for a run, its output waiting in the pipes until the run reads it. */
+/** Spawn the module for a run; its output is held until the run reads it (ModuleProcess.read). */
 export function launchModule(options: LaunchOptions): LaunchedModule {
   const { module: mod } = options;
   const env: Record<string, string> = {};

@@ -41,7 +41,7 @@ export interface ModuleProcess {
 /** Output held for a module that is not read yet before its pipes pause (it then waits for the reader). */
 const HOLD_BYTES = 1 << 20;
 
-/** Spawn a module detached into its own process group, streaming raw bytes, never buffering output. */
+/** Spawn a module detached into its own process group, streaming raw bytes (held, up to a bound, until read()). */
 export function spawnModule(options: SpawnOptions): ModuleProcess {
   const child = execa(options.command, options.args, {
     cwd: options.cwd,
