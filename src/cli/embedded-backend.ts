@@ -19,7 +19,6 @@ const POLL_MS = 100;
 /** A running run younger than this may not have written its owner file yet. */
 const OWNER_GRACE_MS = 5000;
 
-
 /** Summaries of the configured modules, for `modules` and GET /api/modules. */
 export function summarizeModules(config: Config): ModuleSummary[] {
   return Object.entries(config.modules).map(([name, mod]) => ({

@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import type { RunManager } from '../runs/run-manager.js';
 import type { Store } from '../store/index.js';
+import { connectionOptions } from '../store/schema.js';
 import type { RecordColumns } from '../record-columns.js';
 import { LEVELS, RUN_STATUSES, levelOfCode, type Level, type RunStatus } from '../types.js';
 
@@ -41,7 +42,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   const runsByStatus = (): Record<RunStatus, number> => {
     const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
     try {
-      db ??= new Database(deps.dbPath, { readonly: true, fileMustExist: true });
+      db ??= new Database(deps.dbPath, connectionOptions({ readonly: true, fileMustExist: true }));
       countByStatus ??= db.prepare('SELECT status, count(*) AS n FROM runs GROUP BY status');
       for (const row of countByStatus.all() as { status: RunStatus; n: number }[]) {
         if (row.status in counts) counts[row.status] = row.n;

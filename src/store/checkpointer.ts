@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { connectionOptions } from './schema.js';
 
 export type CheckpointMode = 'worker' | 'inline';
 
@@ -26,7 +27,7 @@ const Database = require(workerData.driver);
 const state = new Int32Array(workerData.state);
 let db;
 try {
-  db = new Database(workerData.path, { fileMustExist: true });
+  db = new Database(workerData.path, workerData.options);
   db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
   db.pragma('wal_autocheckpoint = 0');
 } catch (error) {
@@ -101,6 +102,7 @@ export function startCheckpointer(
         eval: true,
         workerData: {
           driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+          options: connectionOptions({ fileMustExist: true }),
           path: options.path,
           busyTimeoutMs: options.busyTimeoutMs,
           restartFrames: Math.ceil(WAL_RESTART_BYTES / (db.pragma('page_size', { simple: true }) as number)),

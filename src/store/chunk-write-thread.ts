@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { INLINE_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
-import { SQLITE_ADDON } from './schema.js';
+import { connectionOptions } from './schema.js';
 
 /** The parameters of the writer's chunk upsert, in its order. */
 export type ChunkRow = readonly unknown[];
@@ -37,7 +37,7 @@ const state = new Int32Array(workerData.state);
 const port = workerData.port;
 let db, upsert, openError;
 try {
-  db = new Database(workerData.path, { fileMustExist: true, ...(workerData.addon ? { nativeBinding: workerData.addon } : {}) });
+  db = new Database(workerData.path, workerData.options);
   db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
   db.pragma('synchronous = NORMAL');
   db.pragma('wal_autocheckpoint = ' + workerData.autocheckpointPages);
@@ -85,7 +85,7 @@ export function startChunkWriteThread(options: { path: string; sql: string; busy
     eval: true,
     workerData: {
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-      addon: SQLITE_ADDON,
+      options: connectionOptions({ fileMustExist: true }),
       path: options.path,
       sql: options.sql,
       busyTimeoutMs: options.busyTimeoutMs,

@@ -144,7 +144,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
  * better-sqlite3's compiled addon where its build (and a prebuilt binary) puts it, else undefined. Given to each
  * connection: the driver's own lookup (the `bindings` package) tries a dozen paths first, ~3 ms per open.
  */
-export const SQLITE_ADDON: string | undefined = (() => {
+const SQLITE_ADDON: string | undefined = (() => {
   try {
     return createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
   } catch {
@@ -152,9 +152,14 @@ export const SQLITE_ADDON: string | undefined = (() => {
   }
 })();
 
+/** better-sqlite3 connection options with the addon's path (SQLITE_ADDON), for every connection to the store. */
+export function connectionOptions(options: Database.Options = {}): Database.Options {
+  return SQLITE_ADDON ? { ...options, nativeBinding: SQLITE_ADDON } : options;
+}
+
 function openAndMigrate(path: string, options: OpenDatabaseOptions): Database.Database {
   if (path !== ':memory:' && path !== '') fs.mkdirSync(nodePath.dirname(path), { recursive: true });
-  const db = new Database(path, SQLITE_ADDON ? { nativeBinding: SQLITE_ADDON } : {});
+  const db = new Database(path, connectionOptions());
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     if (readVersion(db) === 0 && isEmpty(db)) db.pragma(`page_size = ${PAGE_SIZE}`);
