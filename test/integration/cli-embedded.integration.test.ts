@@ -149,6 +149,25 @@ describe('supervisor run (embedded)', () => {
     expect(again.stderr).toMatch(/cancelled, not running/);
   });
 
+  it('--detach with no daemon: prints the run id once the run exists, a background supervisor owns it', async () => {
+    const detached = await box.cli(['run', 'hang', '--detach']);
+    expect(detached.code).toBe(0);
+    const runId = detached.stdout.trim();
+    expect(runId).toMatch(/^run_\d{8}_\d{6}_hang_[0-9a-z]{6}$/);
+    // the id names a run at once; its owner records the module's lines
+    await waitFor(async () => {
+      const logs = await box.cli(['logs', runId, '--json']);
+      return logs.code === 0 && ndjson(logs.stdout).some((r) => /started/.test(r.message));
+    }, `the first line of ${runId}`);
+    expect(json<RunInfo>((await box.cli(['show', runId, '--json'])).stdout).status).toBe('running');
+    expect((await box.cli(['cancel', runId])).code).toBe(0);
+    const ended = await waitFor(async () => {
+      const run = json<RunInfo>((await box.cli(['show', runId, '--json'])).stdout);
+      return run.status === 'running' ? undefined : run;
+    }, `${runId} to end`);
+    expect(ended.status).toBe('cancelled');
+  });
+
   it('follows a run in another process with logs -f until it ends, every line once', async () => {
     const child = box.spawnCli(['run', 'flood', '--quiet', '--', '--lines', '20000']);
     const done = exited(child);
