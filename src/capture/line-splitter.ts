@@ -148,16 +148,18 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
       pendingEmpty = false;
     }
 
-    // Next \n and next \r at or after pos (len when none): each found once per chunk, not per line.
+    // Next \n and next \r at or after pos (len when none): each found once per chunk, not per line. In an ASCII
+    // chunk's text (same offsets) rather than its bytes: a string search is V8's own, a Buffer's a call into C++.
+    const text = chunkText;
     let lf = -1;
     let cr = -1;
     while (pos < len) {
       if (lf < pos) {
-        lf = chunk.indexOf(LF, pos);
+        lf = text !== undefined ? text.indexOf('\n', pos) : chunk.indexOf(LF, pos);
         if (lf === -1) lf = len;
       }
       if (cr < pos) {
-        cr = chunk.indexOf(CR, pos);
+        cr = text !== undefined ? text.indexOf('\r', pos) : chunk.indexOf(CR, pos);
         if (cr === -1) cr = len;
       }
       if (lf < cr) {
