@@ -64,6 +64,20 @@ describe('layer history bound', () => {
     }
     const history = t.layers[0]!.history;
     expect(history).toHaveLength(MAX_LAYER_HISTORY);
+    expect(history[0]).toEqual({ status: 'running', at: 's975' });
     expect(history[history.length - 1]).toEqual({ status: 'complete', at: 'c999' });
+  });
+
+  it('bounds the history of what every read returns: layers read between events, and the layers closeOpen ends', () => {
+    const t = createLayerTracker();
+    for (let i = 0; i < 300; i++) {
+      t.apply('layer_start', { layer: 1 }, `s${i}`, i);
+      if (i % 7 === 0) expect(t.layers[0]!.history.length).toBeLessThanOrEqual(MAX_LAYER_HISTORY);
+      if (i < 299) t.apply('layer_complete', { layer: 1 }, `c${i}`, i + 0.5);
+    }
+    const [closed] = t.closeOpen('end', 400, 'the process ended');
+    expect(closed!.history).toHaveLength(MAX_LAYER_HISTORY);
+    expect(closed!.history.at(-1)).toEqual({ status: 'error', at: 'end' });
+    expect(closed!.history.at(-2)).toEqual({ status: 'running', at: 's299' });
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { launchModule } from '../../src/capture/launch-module.js';
 import { validateConfig } from '../../src/config/index.js';
+import { MAX_LAYER_HISTORY } from '../../src/runs/layer-tracker.js';
 import { formatMicros } from '../../src/runs/run-clock.js';
 import { createRunManager } from '../../src/runs/run-manager.js';
 import { createHub } from '../../src/sinks/hub.js';
@@ -64,6 +65,21 @@ describe('run manager', () => {
     expect(busy.info.status).toBe('running');
     manager.cancel(busy.info.run_id);
     await busy.finished;
+  });
+
+  it('publishes and stores layers whose history stays within its bound, however many events a batch holds', async () => {
+    const { manager, store, hub } = engine({ flood: { command: 'node', args: [fixture('flood.mjs'), '--lines', '20000'] } });
+    const longest: number[] = [];
+    hub.subscribeRuns((info) => {
+      if (info.status === 'queued') hub.subscribeRun(info.run_id, { layer: (layer) => longest.push(layer.history.length) });
+    });
+    const info = await manager.start('flood').finished;
+    expect(longest.length).toBeGreaterThan(0);
+    expect(Math.max(...longest)).toBeLessThanOrEqual(MAX_LAYER_HISTORY);
+    // layer 1 started and completed 400 times: its last MAX_LAYER_HISTORY transitions are kept, the newest last
+    const stored = store.getRun(info.run_id)!.layers.find((l) => l.layer === 1)!;
+    expect(stored.history).toHaveLength(MAX_LAYER_HISTORY);
+    expect(stored.history.at(-1)!.status).toBe('complete');
   });
 
   it('gives the pieces of a long line the level of its first piece', async () => {
