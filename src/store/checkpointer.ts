@@ -1,9 +1,8 @@
 // WAL checkpoints off the main thread: copying the WAL back into the file (with its fsyncs) was a third of the
 // cost of a write, so the writer's connection never checkpoints and a worker thread's own connection does.
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { connectionOptions } from './schema.js';
+import { workerConnection } from './schema.js';
 
 export type CheckpointMode = 'worker' | 'inline';
 
@@ -101,10 +100,7 @@ export function startCheckpointer(
       worker = new Worker(WORKER_SOURCE, {
         eval: true,
         workerData: {
-          driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-          options: connectionOptions({ fileMustExist: true }),
-          path: options.path,
-          busyTimeoutMs: options.busyTimeoutMs,
+          ...workerConnection(options.path, options.busyTimeoutMs),
           restartFrames: Math.ceil(WAL_RESTART_BYTES / (db.pragma('page_size', { simple: true }) as number)),
           restartWaitMs: RESTART_WAIT_MS,
           state: state.buffer,

@@ -2,10 +2,9 @@
 // append or another process's lock: the writer hands over one transaction's rows and learns the outcome later.
 // The connection checkpoints its own commits (SQLite's automatic checkpoint, which right after the writer's own
 // commit can always catch up and so lets the WAL start over), so no checkpoint thread is needed beside it.
-import { createRequire } from 'node:module';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { INLINE_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
-import { connectionOptions } from './schema.js';
+import { workerConnection } from './schema.js';
 
 /** The parameters of the writer's chunk upsert, in its order. */
 export type ChunkRow = readonly unknown[];
@@ -84,11 +83,8 @@ export function startChunkWriteThread(options: { path: string; sql: string; busy
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
-      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-      options: connectionOptions({ fileMustExist: true }),
-      path: options.path,
+      ...workerConnection(options.path, options.busyTimeoutMs),
       sql: options.sql,
-      busyTimeoutMs: options.busyTimeoutMs,
       autocheckpointPages: INLINE_AUTOCHECKPOINT_PAGES,
       state: state.buffer,
       port: port2,

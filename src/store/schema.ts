@@ -157,6 +157,16 @@ export function connectionOptions(options: Database.Options = {}): Database.Opti
   return SQLITE_ADDON ? { ...options, nativeBinding: SQLITE_ADDON } : options;
 }
 
+/** What a worker thread needs to open its own connection to the store: the driver, its options, the file, the wait. */
+export function workerConnection(path: string, busyTimeoutMs: number) {
+  return {
+    driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+    options: connectionOptions({ fileMustExist: true }),
+    path,
+    busyTimeoutMs,
+  };
+}
+
 function openAndMigrate(path: string, options: OpenDatabaseOptions): Database.Database {
   if (path !== ':memory:' && path !== '') fs.mkdirSync(nodePath.dirname(path), { recursive: true });
   const db = new Database(path, connectionOptions());
