@@ -2,6 +2,7 @@
 // Kept apart from the engine so the CLI can start a module first and load the engine while the module boots.
 import type { ModuleConfig } from '../config/index.js';
 import { nowMicros } from '../runs/run-clock.js';
+import type { OutputSockets } from './output-socket.js';
 import { spawnModule, type ModuleProcess } from './spawn-module.js';
 
 export interface LaunchOptions {
@@ -14,6 +15,8 @@ export interface LaunchOptions {
   /** the supervisor's own environment, under the module's env */
   baseEnv?: NodeJS.ProcessEnv;
   pipeGraceMs?: number;
+  /** its stdout and stderr, opened for it (openOutputSockets); without them, Node's own pipes */
+  sockets?: OutputSockets;
 }
 
 /** A module's process started for a run whose engine side may not exist yet. */
@@ -41,6 +44,7 @@ export function launchModule(options: LaunchOptions): LaunchedModule {
     cwd: mod.cwd,
     env,
     pipeGraceMs: options.pipeGraceMs,
+    sockets: options.sockets,
   });
   return { runId: options.runId, process: child, startedAtMicros };
 }

@@ -1,6 +1,7 @@
 // Launch a module in its own process group and report its bytes and its end; stop it group-wide.
 import { execa } from 'execa';
 import type { Readable } from 'node:stream';
+import type { OutputSockets } from './output-socket.js';
 
 export interface SpawnOptions {
   command: string;
@@ -9,8 +10,11 @@ export interface SpawnOptions {
   env: Record<string, string>;
   /** how long to wait for stdout/stderr to close after the process exits (a grandchild may hold them) */
   pipeGraceMs?: number;
+  /** the module's stdout and stderr (openOutputSockets); without them, Node's own pipes */
+  sockets?: OutputSockets;
 }
 
+/** Where a module's bytes go: a chunk is valid only during the call (its buffer may be reused after). */
 export interface OutputHandlers {
   onStdout(chunk: Buffer): void;
   onStderr(chunk: Buffer): void;
@@ -43,7 +47,9 @@ const HOLD_BYTES = 1 << 20;
 
 /** Spawn a module detached into its own process group, streaming raw bytes (held, up to a bound, until read()). */
 export function spawnModule(options: SpawnOptions): ModuleProcess {
+  const { sockets } = options;
   const child = execa(options.command, options.args, {
+    ...(sockets && { stdout: sockets.stdout.childEnd, stderr: sockets.stderr.childEnd }),
     cwd: options.cwd,
     env: options.env,
     extendEnv: false,
@@ -61,12 +67,16 @@ export function spawnModule(options: SpawnOptions): ModuleProcess {
   // Output before read() is held here, not left in the pipes: Node resumes the unread pipes of a process that
   // exits (and execa those nobody reads), dropping what they held. Past HOLD_BYTES the pipes pause, so the module
   // waits for the reader; what an exit then flushes still comes here.
-  const stdout = child.stdout as Readable | null;
-  const stderr = child.stderr as Readable | null;
+  // With sockets, the child has its copies of their ends now: ours must go, or the readers never see EOF.
+  sockets?.stdout.childEnd.destroy();
+  sockets?.stderr.childEnd.destroy();
+  const stdout: Readable | null = sockets ? sockets.stdout.reader : child.stdout;
+  const stderr: Readable | null = sockets ? sockets.stderr.reader : child.stderr;
   const held: { stream: 'stdout' | 'stderr'; chunk: Buffer }[] = [];
   let heldBytes = 0;
   const hold = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-    held.push({ stream, chunk });
+    // a socket's read buffer is reused by its next read: what is held is copied
+    held.push({ stream, chunk: sockets ? Buffer.from(chunk) : chunk });
     heldBytes += chunk.length;
     if (heldBytes >= HOLD_BYTES) {
       stdout?.pause();
@@ -75,8 +85,13 @@ export function spawnModule(options: SpawnOptions): ModuleProcess {
   };
   let onStdout: (chunk: Buffer) => void = hold('stdout');
   let onStderr: (chunk: Buffer) => void = hold('stderr');
-  stdout?.on('data', (chunk: Buffer) => onStdout(chunk));
-  stderr?.on('data', (chunk: Buffer) => onStderr(chunk));
+  if (sockets) {
+    sockets.stdout.setOnBytes((chunk) => onStdout(chunk));
+    sockets.stderr.setOnBytes((chunk) => onStderr(chunk));
+  } else {
+    stdout?.on('data', (chunk: Buffer) => onStdout(chunk));
+    stderr?.on('data', (chunk: Buffer) => onStderr(chunk));
+  }
 
   const pipeGraceMs = options.pipeGraceMs ?? 2000;
   let exited = false;

@@ -1,10 +1,11 @@
-// A module launched before anything reads it (the CLI starts it while the engine loads): its output waits in the
-// pipes, and none of it is lost, whenever the reading starts.
+// A module launched before anything reads it (the CLI starts it while the engine loads): its output is held, and
+// none of it is lost, whenever the reading starts. Over Node's pipes and over our output sockets alike.
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { launchModule } from '../../src/capture/launch-module.js';
+import { launchModule, type LaunchOptions } from '../../src/capture/launch-module.js';
+import { openOutputSockets } from '../../src/capture/output-socket.js';
 import type { ModuleConfig } from '../../src/config/index.js';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/modules');
@@ -32,13 +33,26 @@ async function exitedUnread(pid: number): Promise<void> {
 const collect = (launched: ReturnType<typeof launchModule>) => {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  launched.process.read({ onStdout: (chunk) => out.push(chunk), onStderr: (chunk) => err.push(chunk) });
+  // a chunk is only valid during the call (a socket reuses its buffer): keep copies
+  launched.process.read({ onStdout: (chunk) => out.push(Buffer.from(chunk)), onStderr: (chunk) => err.push(Buffer.from(chunk)) });
   return { stdout: () => Buffer.concat(out).toString('utf8'), stderr: () => Buffer.concat(err).toString('utf8') };
 };
 
-describe.skipIf(!fs.existsSync('/proc/self/stat'))('launchModule', () => {
+const TRANSPORTS = [
+  ['pipes', async (options: LaunchOptions) => launchModule(options)],
+  [
+    'sockets',
+    async (options: LaunchOptions) => {
+      const sockets = await openOutputSockets();
+      if (!sockets) throw new Error('could not open output sockets');
+      return launchModule({ ...options, sockets });
+    },
+  ],
+] as const;
+
+describe.skipIf(!fs.existsSync('/proc/self/stat')).each(TRANSPORTS)('launchModule over %s', (_, launch) => {
   it('keeps what a module printed before anyone read it, after it exited, past the pipe grace', async () => {
-    const launched = launchModule({ runId: 'run_x', moduleName: 'flood', module: nodeModule('flood.mjs', ['--lines', '300']), args: [], pipeGraceMs: 50 });
+    const launched = await launch({ runId: 'run_x', moduleName: 'flood', module: nodeModule('flood.mjs', ['--lines', '300']), args: [], pipeGraceMs: 50 });
     expect(launched.process.pid).toBeGreaterThan(0);
     await exitedUnread(launched.process.pid!);
     // Longer than the grace: counted from the exit, it would have cut the unread pipes off.
@@ -54,7 +68,7 @@ describe.skipIf(!fs.existsSync('/proc/self/stat'))('launchModule', () => {
 
   it('holds a bounded amount unread: past it the module waits for the reader, losing nothing', async () => {
     // ~2.6 MB: more than the hold (1 MiB) and the pipes take together.
-    const launched = launchModule({ runId: 'run_x', moduleName: 'flood', module: nodeModule('flood.mjs', ['--lines', '30000']), args: [] });
+    const launched = await launch({ runId: 'run_x', moduleName: 'flood', module: nodeModule('flood.mjs', ['--lines', '30000']), args: [] });
     const pid = launched.process.pid!;
     const written = () => Number(/^wchar: (\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1]);
     for (let waited = 0; written() < 1 << 20; waited += 10) {
@@ -73,7 +87,7 @@ describe.skipIf(!fs.existsSync('/proc/self/stat'))('launchModule', () => {
   });
 
   it('gives the module the run environment over the supervisor and module env', async () => {
-    const launched = launchModule({
+    const launched = await launch({
       runId: 'run_20260101_000000_env_abcdef',
       moduleName: 'env',
       module: { ...nodeModule('echo-env.mjs', ['fixed']), env: { SUPERVISOR_RUN_ID: 'from-config' } },
@@ -89,7 +103,7 @@ describe.skipIf(!fs.existsSync('/proc/self/stat'))('launchModule', () => {
   });
 
   it('refuses a second reader', async () => {
-    const launched = launchModule({ runId: 'run_x', moduleName: 'flood', module: nodeModule('flood.mjs', ['--lines', '1']), args: [] });
+    const launched = await launch({ runId: 'run_x', moduleName: 'flood', module: nodeModule('flood.mjs', ['--lines', '1']), args: [] });
     collect(launched);
     expect(() => collect(launched)).toThrow(/read\(\) called twice/);
     await launched.process.done;

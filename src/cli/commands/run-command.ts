@@ -75,8 +75,12 @@ export async function runCommand(ctx: CommandContext, module: string, args: stri
 async function startEmbedded(ctx: CommandContext, module: string, args: string[], runId?: string): Promise<{ backend: Backend; run: RunInfo }> {
   const mod = moduleConfig(ctx.config, module);
   if (!databaseLooksUsable(databasePath(ctx.config))) (await ctx.embedded()).open();
-  const { launchModule } = await import('../../capture/launch-module.js');
-  const launched = launchModule({ runId: runId ?? createRunId(module), moduleName: module, module: mod, args });
+  const [{ launchModule }, { openOutputSockets }] = await Promise.all([
+    import('../../capture/launch-module.js'),
+    import('../../capture/output-socket.js'),
+  ]);
+  const sockets = await openOutputSockets();
+  const launched = launchModule({ runId: runId ?? createRunId(module), moduleName: module, module: mod, args, sockets });
   try {
     const embedded = await ctx.embedded();
     embedded.open();
