@@ -101,3 +101,53 @@ function closeAll(sockets: readonly OutputSocket[]): void {
     childEnd.destroy();
   }
 }
+
+/** Output sockets opened ahead, for callers that must start a module at once (the daemon's run manager). */
+export interface OutputSocketPool {
+  /** a ready pair (then another is opened behind it), or undefined while none is ready: use pipes then */
+  take(): OutputSockets | undefined;
+  /** let the spare pair go; take() gives nothing afterwards */
+  close(): void;
+  /** resolves once the pair being opened is ready (true) or could not be made (false) */
+  ready(): Promise<boolean>;
+}
+
+/** Keep one pair of output sockets ready. A spare pair holds no process open (its sockets are unref'd). */
+export function createOutputSocketPool(): OutputSocketPool {
+  let spare: OutputSockets | undefined;
+  let opening: Promise<boolean> | undefined;
+  let closed = false;
+  const refill = () => {
+    if (opening || closed || spare) return;
+    opening = openOutputSockets().then((sockets) => {
+      opening = undefined;
+      if (closed) sockets?.close();
+      // none could be made (every run then uses pipes): tried again at the next take()
+      if (closed || !sockets) return false;
+      for (const { reader, childEnd } of [sockets.stdout, sockets.stderr]) {
+        reader.unref();
+        childEnd.unref();
+      }
+      spare = sockets;
+      return true;
+    });
+  };
+  refill();
+  return {
+    take() {
+      const taken = spare;
+      spare = undefined;
+      if (taken) for (const { reader } of [taken.stdout, taken.stderr]) reader.ref();
+      refill();
+      return taken;
+    },
+    close() {
+      closed = true;
+      spare?.close();
+      spare = undefined;
+    },
+    ready() {
+      return opening ?? Promise.resolve(spare !== undefined);
+    },
+  };
+}

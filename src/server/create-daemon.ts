@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { databasePath } from '../store/database-file.js';
 import type { Config } from '../config/index.js';
 import { SupervisorError } from '../errors.js';
+import { createOutputSocketPool } from '../capture/output-socket.js';
 import { createRunManager, type RunManager } from '../runs/run-manager.js';
 import { createHub, type Hub } from '../sinks/hub.js';
 import { createStore, type Store, type StoreOptions } from '../store/index.js';
@@ -93,7 +94,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       baseHub.publishRecords(runId, cols);
     },
   };
-  const manager = createRunManager({ config, store, hub, pipeGraceMs: options.pipeGraceMs });
+  const manager = createRunManager({ config, store, hub, pipeGraceMs: options.pipeGraceMs, outputSockets: createOutputSocketPool() });
   metrics = createMetrics({ store, manager, dbPath: databasePath(config), startedAt });
 
   let bound: { host: string; port: number; origins: ReadonlySet<string> } | undefined;

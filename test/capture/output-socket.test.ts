@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { launchModule } from '../../src/capture/launch-module.js';
-import { openOutputSockets, type OutputSockets } from '../../src/capture/output-socket.js';
+import { createOutputSocketPool, openOutputSockets, type OutputSockets } from '../../src/capture/output-socket.js';
 import type { ModuleConfig } from '../../src/config/index.js';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/modules');
@@ -38,6 +38,43 @@ const open = async (): Promise<OutputSockets> => {
   if (!sockets) throw new Error('could not open output sockets');
   return sockets;
 };
+
+describe('createOutputSocketPool', () => {
+  const pipesKeepingAlive = () => process.getActiveResourcesInfo().filter((type) => type === 'PipeWrap').length;
+
+  it('keeps one pair ready without holding the process open, and opens the next when it is taken', async () => {
+    // first in this file: no socket of another test is still closing
+    const before = pipesKeepingAlive();
+    const pool = createOutputSocketPool();
+    expect(await pool.ready()).toBe(true);
+    // once the listening socket's close completes, nothing of the spare pair keeps the process alive
+    await vi.waitFor(() => expect(pipesKeepingAlive()).toBe(before), { timeout: 2000 });
+    const sockets = pool.take()!;
+    expect(sockets).toBeDefined();
+    // the next pair is opened behind it
+    expect(await pool.ready()).toBe(true);
+    const next = pool.take()!;
+    expect(next).toBeDefined();
+    expect(next).not.toBe(sockets);
+    // taken pairs' readers keep the process alive until the module's output ends; the new spare's do not
+    expect(await pool.ready()).toBe(true);
+    await vi.waitFor(() => expect(pipesKeepingAlive()).toBe(before + 4), { timeout: 2000 });
+    sockets.close();
+    next.close();
+    pool.close();
+    expect(pool.take()).toBeUndefined();
+  });
+
+  it('gives none (pipes then) where sockets cannot be made', async () => {
+    const deep = path.join(tmp, 'x'.repeat(120));
+    fs.mkdirSync(deep);
+    process.env.TMPDIR = deep;
+    const pool = createOutputSocketPool();
+    expect(await pool.ready()).toBe(false);
+    expect(pool.take()).toBeUndefined();
+    pool.close();
+  });
+});
 
 describe('openOutputSockets', () => {
   it('carries both streams of a module byte for byte, and ends when it exits', async () => {

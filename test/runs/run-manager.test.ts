@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { launchModule } from '../../src/capture/launch-module.js';
+import { createOutputSocketPool, type OutputSocketPool, type OutputSockets } from '../../src/capture/output-socket.js';
 import { validateConfig } from '../../src/config/index.js';
 import { MAX_LAYER_HISTORY } from '../../src/runs/layer-tracker.js';
 import { formatMicros } from '../../src/runs/run-clock.js';
@@ -12,14 +13,14 @@ import { openStore, tempDir } from '../store/helpers.js';
 
 const fixture = (name: string) => path.resolve(__dirname, '../../fixtures/modules', name);
 
-function engine(modules: Record<string, unknown>, limits: Record<string, number> = {}) {
+function engine(modules: Record<string, unknown>, limits: Record<string, number> = {}, outputSockets?: OutputSocketPool) {
   const dir = tempDir();
   const config = validateConfig({ dataDir: dir, limits, modules }, path.join(dir, 'supervisor.config.json'), {});
   const store = openStore();
   const hub = createHub((error) => {
     throw error;
   });
-  const manager = createRunManager({ config, store, hub, pipeGraceMs: 500 });
+  const manager = createRunManager({ config, store, hub, pipeGraceMs: 500, outputSockets });
   return { config, store, hub, manager };
 }
 
@@ -47,6 +48,27 @@ describe('run manager', () => {
     expect(stored.layers).toEqual(info.layers);
     expect(store.readLogs(info.run_id, {}).logs).toEqual(live);
     expect(manager.active(info.run_id)).toBeUndefined();
+  });
+
+  it('reads the modules it starts through output sockets opened ahead, and lets the spare go at shutdown', async () => {
+    const pool = createOutputSocketPool();
+    expect(await pool.ready()).toBe(true);
+    const taken: (OutputSockets | undefined)[] = [];
+    const watched: OutputSocketPool = { ...pool, take: () => taken[taken.push(pool.take()) - 1] };
+    const { manager, store } = engine({ flood: { command: 'node', args: [fixture('flood.mjs'), '--lines', '5000'] } }, {}, watched);
+    const first = await manager.start('flood').finished;
+    // the next run's pair is opened behind the first: wait for it, as a daemon between runs does
+    expect(await pool.ready()).toBe(true);
+    const second = await manager.start('flood').finished;
+    for (const info of [first, second]) {
+      expect(info).toMatchObject({ status: 'succeeded', total_lines: 5000 });
+      expect(store.readLogs(info.run_id, { limit: 5000 }).logs.map((r) => r.seq)).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
+    }
+    expect(taken).toHaveLength(2);
+    // each run's own pair carried its output (86 bytes a line)
+    for (const sockets of taken) expect(sockets!.stdout.reader.bytesRead).toBe(5000 * 86);
+    await manager.shutdown({ cancel: true });
+    expect(pool.take()).toBeUndefined();
   });
 
   it('takes a module launched before it, as the CLI does: its id, its start time, all it printed, past a full queue', async () => {
