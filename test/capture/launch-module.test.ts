@@ -1,24 +1,11 @@
 // A module launched before anything reads it (the CLI starts it while the engine loads): its output is held, and
 // none of it is lost, whenever the reading starts. Over Node's pipes and over our output sockets alike.
 import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { launchModule, type LaunchOptions } from '../../src/capture/launch-module.js';
 import { openOutputSockets } from '../../src/capture/output-socket.js';
-import type { ModuleConfig } from '../../src/config/index.js';
-
-const FIXTURES = path.resolve(__dirname, '../../fixtures/modules');
-
-const nodeModule = (script: string, args: string[] = []): ModuleConfig => ({
-  command: process.execPath,
-  args: [path.join(FIXTURES, script), ...args],
-  cwd: FIXTURES,
-  env: {},
-  timeout: 0,
-  killGrace: 2000,
-  description: '',
-});
+import { nodeModule } from './fixture-module.js';
 
 /** Resolve once the process is gone (or a zombie): it wrote all it will write. Bounded, for a process that hangs. */
 async function exitedUnread(pid: number): Promise<void> {

@@ -6,19 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { launchModule } from '../../src/capture/launch-module.js';
 import { createOutputSocketPool, openOutputSockets, type OutputSockets } from '../../src/capture/output-socket.js';
-import type { ModuleConfig } from '../../src/config/index.js';
-
-const FIXTURES = path.resolve(__dirname, '../../fixtures/modules');
-
-const nodeModule = (script: string, args: string[] = []): ModuleConfig => ({
-  command: process.execPath,
-  args: [path.join(FIXTURES, script), ...args],
-  cwd: FIXTURES,
-  env: {},
-  timeout: 0,
-  killGrace: 2000,
-  description: '',
-});
+import { nodeModule } from './fixture-module.js';
 
 let tmp: string;
 let savedTmpdir: string | undefined;
