@@ -84,7 +84,7 @@ async function connectPair(server: net.Server, address: string): Promise<OutputS
   const failed = new Promise<never>((_, reject) => reader.once('error', reject));
   // accepted paused (pauseOnConnect): the child's end is only written by the child, never read here
   const childEnd = await Promise.race([accepted, failed]);
-  // a reader closed early (the run gave up on a grandchild's pipes) is the writer's EPIPE, not an error of ours
+  // after the race, a socket error (a reader torn down early, a reset) ends in its close, which the run watches
   reader.on('error', () => {});
   childEnd.on('error', () => {});
   return {

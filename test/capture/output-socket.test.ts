@@ -104,6 +104,16 @@ describe('openOutputSockets', () => {
     process.kill(-launched.process.pid!, 'SIGKILL');
   });
 
+  it('takes an error on either socket of a made pair quietly: the run sees the reader close', async () => {
+    const sockets = await open();
+    // an 'error' nobody listens to would be an uncaught exception, failing this test run
+    sockets.stderr.childEnd.destroy(new Error('broken pipe'));
+    sockets.stdout.reader.destroy(new Error('connection reset'));
+    await new Promise((resolve) => sockets.stdout.reader.once('close', resolve));
+    expect(sockets.stdout.reader.destroyed).toBe(true);
+    sockets.close();
+  });
+
   it('lets an unused pair go', async () => {
     const sockets = await open();
     sockets.close();
