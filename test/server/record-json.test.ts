@@ -60,8 +60,18 @@ describe('record JSON', () => {
     for (const record of decoded) expect(recordJson(record)).toBe(JSON.stringify(record));
   });
 
+  it('writes a WebSocket frame byte for byte as JSON.stringify would, over batches, empty ones and non-ASCII text', () => {
+    const expected = (runId: string, batches: LogRecord[][]) => Buffer.from(JSON.stringify({ type: 'logs', run_id: runId, records: batches.flat() }));
+    const cases: LogRecord[][][] = [[tricky], [tricky.slice(0, 3), [], tricky.slice(3)], [tricky.slice(2, 3), tricky.slice(0, 1)], [[], []], []];
+    for (const batches of cases) {
+      const frame = logsFrame('run_é"x', batches);
+      expect(frame.toString('utf8')).toBe(expected('run_é"x', batches).toString('utf8'));
+      expect(frame.equals(expected('run_é"x', batches))).toBe(true);
+    }
+  });
+
   it('builds batches, WebSocket frames and SSE events from it that parse back to the records', () => {
-    expect(JSON.parse(`[${recordsJson(tricky)}]`)).toEqual(JSON.parse(JSON.stringify(tricky)));
+    expect(recordsJson(tricky)).toBe(JSON.stringify(tricky));
     const frame = JSON.parse(logsFrame('run_x', [tricky.slice(0, 3), tricky.slice(3)]).toString('utf8')) as { type: string; records: LogRecord[] };
     expect(frame).toMatchObject({ type: 'logs', run_id: 'run_x' });
     expect(frame.records.map((r) => r.seq)).toEqual(tricky.map((r) => r.seq));
