@@ -2,7 +2,7 @@
 // as the engine builds them and as the store decodes them, whatever their strings hold.
 import { describe, expect, it } from 'vitest';
 import { recordColumns } from '../../src/record-columns.js';
-import { logsFrame, recordJson, recordsJson, recordsSse } from '../../src/server/record-json.js';
+import { logsFrame, recordJson, recordsSse } from '../../src/server/record-json.js';
 import { createChunkEncoder, decodeChunk } from '../../src/store/chunk-codec.js';
 import { createTimestampCodec } from '../../src/store/timestamps.js';
 import type { LogRecord } from '../../src/types.js';
@@ -70,8 +70,7 @@ describe('record JSON', () => {
     }
   });
 
-  it('builds batches, WebSocket frames and SSE events from it that parse back to the records', () => {
-    expect(recordsJson(tricky)).toBe(JSON.stringify(tricky));
+  it('builds WebSocket frames and SSE events from it that parse back to the records', () => {
     const frame = JSON.parse(logsFrame('run_x', [tricky.slice(0, 3), tricky.slice(3)]).toString('utf8')) as { type: string; records: LogRecord[] };
     expect(frame).toMatchObject({ type: 'logs', run_id: 'run_x' });
     expect(frame.records.map((r) => r.seq)).toEqual(tricky.map((r) => r.seq));
