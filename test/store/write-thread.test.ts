@@ -1,9 +1,12 @@
 // Chunk rows committed on a worker thread: reads stay whole while writes are in flight, flush waits for them,
 // and a file another connection keeps locked loses nothing.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
-import { makeRecords, makeRun, openStore } from './helpers.js';
+import { startChunkWriteThread } from '../../src/store/chunk-write-thread.js';
+import { makeRecords, makeRun, openStore, tempDir } from './helpers.js';
 
 const storedCount = (path: string) => {
   const db = new Database(path, { readonly: true });
@@ -61,6 +64,38 @@ describe('writes on the worker thread', () => {
     expect(storedCount(store.path)).toBe(records.length);
     expect(store.readLogs('r1', { limit: 1_000 }).logs).toStrictEqual(records);
     expect(store.stats().recordsDropped).toBe(0);
+  });
+});
+
+describe('the hand-over to the thread', () => {
+  it('passes numbers and bytes exactly, through shared memory that grows for a large write, and other values as posted', () => {
+    const file = path.join(tempDir(), 'rows.db');
+    const setup = new Database(file);
+    setup.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, n REAL, b BLOB, x)');
+    setup.close();
+    const thread = startChunkWriteThread({ path: file, sql: 'INSERT INTO t VALUES (?, ?, ?, ?)', busyTimeoutMs: 1_000 });
+    const sent: unknown[][] = [];
+    const write = (rows: unknown[][]) => {
+      thread.post(rows);
+      expect(thread.take(10_000)).toMatchObject({});
+      sent.push(...rows);
+    };
+    try {
+      const big = crypto.randomBytes(3 << 20); // past the shared memory's first size
+      const pool = crypto.randomBytes(4_096);
+      write([[1, 0.1, pool.subarray(100, 300), 7], [2, 1e15 + 1, pool.subarray(0, 0), -1]]);
+      write([[3, Number.MAX_SAFE_INTEGER, big, 0], [4, -2.5, pool.subarray(3_000), 1]]);
+      write([[5, 3, pool.subarray(5, 9), 2]]); // the grown memory, reused
+      write([[6, 4, pool.subarray(9, 20), 'text'], [7, 5, null, null]]); // not numbers and bytes: posted as they are
+    } finally {
+      thread.close();
+    }
+    const db = new Database(file, { readonly: true });
+    const stored = db.prepare('SELECT k, n, b, x FROM t ORDER BY k').raw().all() as unknown[][];
+    db.close();
+    // blobs compared by digest: a deep comparison of a 3 MiB buffer takes seconds
+    const digest = (b: unknown) => (b === null ? null : crypto.createHash('sha256').update(b as Buffer).digest('hex'));
+    expect(stored.map(([k, n, b, x]) => [k, n, digest(b), x])).toStrictEqual(sent.map(([k, n, b, x]) => [k, n, digest(b), x]));
   });
 });
 
