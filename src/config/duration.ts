@@ -20,14 +20,22 @@ export function parseDuration(input: string | number): number | undefined {
   return Math.round(Number(match[1]) * UNITS[unit]!);
 }
 
-/** "1h 2m 3.4s"-style text for a duration in milliseconds, for tables. */
+/**
+ * "250ms", "3.4s", "2m 5s", "1h 2m"-style text for a duration in milliseconds, for tables; whole minutes and hours
+ * as people write them ("10m", "2h"). From a minute on it is rounded to the second, under an hour to the minute.
+ */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms == null || !Number.isFinite(ms)) return '';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${Math.round(s - m * 60)}s`;
-  const h = Math.floor(m / 60);
-  return `${h}h ${m - h * 60}m`;
+  if (ms < 999.5) return `${Math.round(ms)}ms`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) {
+    const m = Math.floor(seconds / 60);
+    const s = seconds % 60;
+    return s === 0 ? `${m}m` : `${m}m ${s}s`;
+  }
+  const minutes = Math.round(ms / 60_000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `${h}h` : `${h}h ${m}m`;
 }

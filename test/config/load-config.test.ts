@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findConfigFile, loadConfig, parseDuration, validateConfig } from '../../src/config/index.js';
+import { findConfigFile, formatDuration, loadConfig, parseDuration, validateConfig } from '../../src/config/index.js';
 import { SupervisorError } from '../../src/errors.js';
 
 const dirs: string[] = [];
@@ -93,5 +93,18 @@ describe('config', () => {
     expect(parseDuration(42)).toBe(42);
     expect(parseDuration('soon')).toBeUndefined();
     expect(parseDuration(-1)).toBeUndefined();
+  });
+
+  it('writes durations back as people write them, never a 60 in a minute or hour', () => {
+    const cases: [number | null, string][] = [
+      [null, ''], [0, '0ms'], [250, '250ms'], [999.4, '999ms'], [999.6, '1.0s'], [5000, '5.0s'], [30_000, '30.0s'],
+      [59_940, '59.9s'], [59_960, '1m'], [60_000, '1m'], [119_600, '2m'], [125_000, '2m 5s'], [600_000, '10m'],
+      [3_599_600, '1h'], [3_600_000, '1h'], [5_400_000, '1h 30m'], [7_170_000, '2h'], [90_000_000, '25h'],
+    ];
+    for (const [ms, text] of cases) expect([ms, formatDuration(ms)]).toEqual([ms, text]);
+    for (const text of ['10m', '2m 5s', '1h 30m', '250ms']) {
+      const total = text.split(' ').reduce((sum, part) => sum + parseDuration(part)!, 0);
+      expect(formatDuration(total)).toBe(text);
+    }
   });
 });
