@@ -57,7 +57,7 @@ export async function runCli(argv: string[], io: CliIO, hooks: CliHooks = {}): P
     .description('table of runs, newest first')
     .option('--module <name>', 'only runs of this module')
     .option('--status <status>', 'only runs with this status')
-    .option('--limit <n>', 'at most n runs (default 20)')
+    .option('-n, --limit <n>', 'at most n runs (default 20)')
     .option('--json', 'print a JSON array')
     .option('-c, --config <path>', 'config file')
     .action(action((c, opts: Record<string, string>) => runsCommand(c, opts)));

@@ -230,6 +230,7 @@ describe('supervisor runs / logs / show / modules / prune', () => {
     const failed = json<RunInfo[]>((await box.cli(['runs', '--status', 'failed', '--json'])).stdout);
     expect(failed.every((r) => r.status === 'failed')).toBe(true);
     expect(json<RunInfo[]>((await box.cli(['runs', '--limit', '1', '--json'])).stdout)).toHaveLength(1);
+    expect(json<RunInfo[]>((await box.cli(['runs', '-n', '2', '--json'])).stdout)).toHaveLength(2); // as `logs -n`
     const table = await box.cli(['runs']);
     expect(table.stdout.split('\n')[0]).toMatch(/^RUN ID\s+MODULE\s+STATUS/);
     expect(table.stdout).not.toMatch(/\x1b\[/); // not a TTY: no colours
