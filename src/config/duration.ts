@@ -22,20 +22,19 @@ export function parseDuration(input: string | number): number | undefined {
 
 /**
  * "250ms", "3.4s", "2m 5s", "1h 2m"-style text for a duration in milliseconds, for tables; whole minutes and hours
- * as people write them ("10m", "2h"). From a minute on it is rounded to the second, under an hour to the minute.
+ * as people write them ("10m", "2h"). From a minute on it is rounded to the second, from an hour on to the minute.
  */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms == null || !Number.isFinite(ms)) return '';
   if (ms < 999.5) return `${Math.round(ms)}ms`;
   if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
   const seconds = Math.round(ms / 1000);
-  if (seconds < 3600) {
-    const m = Math.floor(seconds / 60);
-    const s = seconds % 60;
-    return s === 0 ? `${m}m` : `${m}m ${s}s`;
-  }
-  const minutes = Math.round(ms / 60_000);
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  return m === 0 ? `${h}h` : `${h}h ${m}m`;
+  return seconds < 3600 ? twoUnits(seconds, 'm', 's') : twoUnits(Math.round(ms / 60_000), 'h', 'm');
+}
+
+// A count of small units (60 to a big one) as "2m 5s", or "2m" when it is whole.
+function twoUnits(count: number, big: string, small: string): string {
+  const whole = Math.floor(count / 60);
+  const rest = count % 60;
+  return rest === 0 ? `${whole}${big}` : `${whole}${big} ${rest}${small}`;
 }
